@@ -47,8 +47,9 @@ _PAGE = """<!doctype html>
       autocomplete="current-password" required></label>
     <button id="ll-login" type="submit">Sign in</button>
   </form>
-  <label>Bearer token <input id="ll-token" type="password" autocomplete="off"
-    spellcheck="false" placeholder="paste a token (kept in memory only)"></label>
+  <label>Bearer token <input id="ll-token" class="ll-secret" type="text" autocomplete="off"
+    autocapitalize="off" spellcheck="false" placeholder="paste a token (kept in memory only)">
+  </label>
   <button id="ll-logout" type="button">Log out</button>
   <span id="ll-whoami" aria-live="polite">Not signed in</span>
   <span id="ll-status" role="status"></span>
