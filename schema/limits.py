@@ -289,6 +289,8 @@ class _Walker:
         return deepest
 
     def aliases(self, selection_set: SelectionSetNode, _type: Any, _at_root: bool) -> int:
+        """Saturates at `max_aliases + 1`, like `cost`."""
+        cap = self.limits.max_aliases + 1
         count = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -299,6 +301,8 @@ class _Walker:
                 count += self.aliases(selection.selection_set, None, False)
             elif isinstance(selection, FragmentSpreadNode):
                 count += self.fragment(selection.name.value, self.aliases, False)
+            if count >= cap:
+                return cap
         return count
 
     def cost(
@@ -420,7 +424,7 @@ def _build_rules(limits: Limits, variables: Mapping[str, Any] | None) -> list[ty
             if count > limits.max_aliases:
                 return _limit_error(
                     TOO_MANY_ALIASES,
-                    f"Operation uses {count} aliases; the limit is {limits.max_aliases}.",
+                    f"Operation exceeds the limit of {limits.max_aliases} aliases.",
                     node,
                 )
             return None
@@ -493,6 +497,10 @@ def limit_validation_rules(
     else from the variable's default, else assumed to be `limits.max_page_size`.
     Without variables the classes are cached per `Limits`. The rules keep no state
     between documents: graphql-core instantiates them per `validate()` call.
+
+    The list includes a subclass of graphql-core's `MaxIntrospectionDepthRule` that
+    adds the `QUERY_TOO_DEEP` code; drop the original from `specified_rules` when
+    combining them by hand (`LimitsExtension` does that).
     """
     if not variables:
         return list(_rules_without_variables(limits))
@@ -517,7 +525,10 @@ class LimitsExtension(SchemaExtension):
         context = self.execution_context
         missing = tuple(rule for rule in self._rules if rule not in context.validation_rules)
         if missing:
-            context.validation_rules = (*context.validation_rules, *missing)
+            # Our coded subclass replaces graphql-core's MaxIntrospectionDepthRule
+            # (in `specified_rules` since 3.3), so a refusal is not reported twice.
+            kept = (r for r in context.validation_rules if r is not MaxIntrospectionDepthRule)
+            context.validation_rules = (*kept, *missing)
 
     def on_operation(self) -> Iterator[None]:
         variables = self.execution_context.variables
