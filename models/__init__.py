@@ -1,0 +1,30 @@
+"""All tables, imported once so the metadata is complete wherever models are used."""
+
+from models.accounts import AuthSession, Membership, PolicyAcceptance, PolicyVersion, User
+from models.activities import Activity
+from models.audit import AuditEvent, AuditSubject, UsageEvent
+from models.companies import Company
+from models.consent import ConsentEvent, ConsentState, ProcessingEvent
+from models.contacts import Contact
+from models.deals import Deal
+from models.tenancy import Tenant, TenantKey
+
+__all__ = [
+    "Activity",
+    "AuditEvent",
+    "AuditSubject",
+    "AuthSession",
+    "Company",
+    "ConsentEvent",
+    "ConsentState",
+    "Contact",
+    "Deal",
+    "Membership",
+    "PolicyAcceptance",
+    "PolicyVersion",
+    "ProcessingEvent",
+    "Tenant",
+    "TenantKey",
+    "UsageEvent",
+    "User",
+]

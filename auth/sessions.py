@@ -1,0 +1,144 @@
+"""Sessions: browser cookies and API refresh tokens, and turning either (or a bearer
+access token) into the request's Principal.
+
+Policy section 8: secrets are random 256-bit values of which only a SHA-256 is stored;
+access tokens are short-lived; the role is read from the membership on every request,
+so a changed role or a removed member takes effect at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from auth.permissions import Role
+from auth.principal import Principal
+from auth.tokens import AccessClaims, InvalidTokenError
+from models import AuthSession, Membership
+from models.base import utcnow
+from server.services import Services
+
+SESSION_COOKIE = "ll_session"
+CSRF_COOKIE = "ll_csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+class AuthenticationError(Exception):
+    """Credentials were presented but are not valid (expired, revoked, forged)."""
+
+
+def hash_secret(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def csrf_token_for(session_secret: str) -> str:
+    """Double-submit token bound to the session, so a planted cookie cannot match."""
+    mac = hmac.new(hash_secret(session_secret), b"ledgerline-csrf", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def csrf_valid(session_secret: str, presented: str | None) -> bool:
+    return presented is not None and hmac.compare_digest(csrf_token_for(session_secret), presented)
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    secret: str
+    session_id: uuid.UUID
+
+
+async def open_session(
+    services: Services, user_id: uuid.UUID, tenant_id: uuid.UUID, kind: str
+) -> IssuedSession:
+    """A cookie session or a refresh-token family, stored as a hash of its secret."""
+    secret = secrets.token_urlsafe(32)
+    ttl = (
+        services.settings.session_ttl_s if kind == "cookie" else services.settings.refresh_token_ttl_s
+    )
+    row = AuthSession(
+        kind=kind,
+        secret_hash=hash_secret(secret),
+        user_id=user_id,
+        tenant_id=tenant_id,
+        expires_at=utcnow() + timedelta(seconds=ttl),
+    )
+    async with services.db.session(tenant_id, user_id=user_id) as session:
+        session.add(row)
+        await session.commit()
+    return IssuedSession(secret, row.id)
+
+
+async def find_session(services: Services, secret: str, kind: str) -> AuthSession | None:
+    async with services.db.session(None) as session:
+        row = (
+            await session.execute(
+                select(AuthSession).where(
+                    AuthSession.secret_hash == hash_secret(secret), AuthSession.kind == kind
+                )
+            )
+        ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+async def revoke_session(services: Services, session_id: uuid.UUID) -> None:
+    async with services.db.session(None) as session:
+        row = await session.get(AuthSession, session_id)
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = utcnow()
+            await session.commit()
+
+
+async def _membership_role(
+    services: Services, user_id: uuid.UUID, tenant_id: uuid.UUID
+) -> Role | None:
+    async with services.db.session(tenant_id, user_id=user_id) as session:
+        role = (
+            await session.execute(select(Membership.role).where(Membership.user_id == user_id))
+        ).scalar_one_or_none()
+    return Role(role) if role else None
+
+
+async def principal_from_bearer(services: Services, token: str) -> Principal:
+    try:
+        claims: AccessClaims = services.tokens.verify(token)
+    except InvalidTokenError as exc:
+        raise AuthenticationError("invalid or expired token") from exc
+    role = await _membership_role(services, claims.user_id, claims.tenant_id)
+    if role is None:
+        raise AuthenticationError("membership no longer exists")
+    async with services.db.session(None) as session:
+        row = await session.get(AuthSession, claims.session_id)
+    if row is None or row.revoked_at is not None:
+        raise AuthenticationError("session revoked")
+    return Principal.for_role(claims.user_id, claims.tenant_id, role, "bearer", claims.session_id)
+
+
+async def principal_from_cookie(services: Services, secret: str) -> Principal:
+    row = await find_session(services, secret, "cookie")
+    if row is None:
+        raise AuthenticationError("session expired")
+    role = await _membership_role(services, row.user_id, row.tenant_id)
+    if role is None:
+        raise AuthenticationError("membership no longer exists")
+    return Principal.for_role(row.user_id, row.tenant_id, role, "cookie", row.id)
+
+
+def issue_access_token(services: Services, principal: Principal) -> str:
+    assert principal.session_id is not None
+    return services.tokens.issue(
+        AccessClaims(
+            user_id=principal.user_id,
+            tenant_id=principal.tenant_id,
+            session_id=principal.session_id,
+            role=principal.role.value,
+        )
+    )

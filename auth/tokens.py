@@ -1,0 +1,87 @@
+"""Short-lived signed access tokens (JWT, ES256, with `kid`, issuer, audience, expiry).
+
+joserfc (authlib's JOSE successor) signs and verifies; the claims registry checks
+expiry, not-before, issuer and audience explicitly. Only ES256 is accepted, which
+refuses `alg: none` and HMAC key confusion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey
+
+ALGORITHM = "ES256"
+
+
+class InvalidTokenError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    session_id: uuid.UUID
+    role: str
+
+
+class TokenIssuer:
+    def __init__(self, private_key_pem: str, issuer: str, audience: str, ttl_s: int) -> None:
+        self._key = ECKey.import_key(private_key_pem)
+        public = self._key.as_dict(private=False)
+        self.kid = hashlib.sha256(repr(sorted(public.items())).encode()).hexdigest()[:16]
+        self._issuer = issuer
+        self._audience = audience
+        self.ttl_s = ttl_s
+        self._registry = jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": audience},
+            exp={"essential": True},
+            sub={"essential": True},
+            tid={"essential": True},
+            sid={"essential": True},
+            leeway=5,
+        )
+
+    def public_jwk(self) -> dict[str, object]:
+        return {**self._key.as_dict(private=False), "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
+
+    def issue(self, claims: AccessClaims, now: float | None = None) -> str:
+        now = time.time() if now is None else now
+        payload = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": str(claims.user_id),
+            "tid": str(claims.tenant_id),
+            "sid": str(claims.session_id),
+            "role": claims.role,
+            "iat": int(now),
+            "nbf": int(now),
+            "exp": int(now) + self.ttl_s,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode({"alg": ALGORITHM, "kid": self.kid, "typ": "JWT"}, payload, self._key)
+
+    def verify(self, token: str) -> AccessClaims:
+        try:
+            decoded = jwt.decode(token, self._key, algorithms=[ALGORITHM])
+            if decoded.header.get("kid") != self.kid:
+                raise InvalidTokenError("unknown signing key")
+            self._registry.validate(decoded.claims)
+            claims = decoded.claims
+            return AccessClaims(
+                user_id=uuid.UUID(claims["sub"]),
+                tenant_id=uuid.UUID(claims["tid"]),
+                session_id=uuid.UUID(claims["sid"]),
+                role=str(claims.get("role", "")),
+            )
+        except InvalidTokenError:
+            raise
+        except (JoseError, ValueError, KeyError, TypeError) as exc:
+            raise InvalidTokenError(str(exc)) from exc

@@ -1,0 +1,131 @@
+"""Database engines and tenant-scoped sessions.
+
+SQLite (a WAL-mode file in the data directory) is the embedded default; PostgreSQL is
+chosen with DATABASE_URL. On PostgreSQL each transaction sets `app.tenant_id` and
+`app.user_id` with SET LOCAL semantics (`set_config(..., true)`), which the row-level
+security policies read (models/migrations: the third wall behind the application's
+filter).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+import models  # noqa: F401  (complete metadata)
+import models.tenant_guard  # noqa: F401  (registers the guard)
+
+APP_ROLE = "ledgerline_app"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def app_url_for(owner_url: str) -> str:
+    """The application's own login role on the same server (it owns no tables)."""
+    url = make_url(owner_url)
+    return url.set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    return create_async_engine(url, **kwargs)
+
+
+def _set_pg_scope(session: Session, _tx: Any, connection: Any) -> None:
+    tenant = session.info.get("tenant_id")
+    user = session.info.get("user_scope") or session.info.get("user_id")
+    connection.execute(
+        _SET_SCOPE, {"tenant": str(tenant) if tenant else "", "user": str(user) if user else ""}
+    )
+
+
+_SET_SCOPE = text(
+    "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.user_id', :user, true)"
+)
+
+
+class _PostgresSession(Session):
+    """Sessions whose transactions carry the tenant scope for row-level security."""
+
+
+event.listen(_PostgresSession, "after_begin", _set_pg_scope)
+
+
+class Database:
+    """One per process: the engine the application uses and a session factory."""
+
+    def __init__(self, url: str, app_url: str | None = None) -> None:
+        self.owner_url = url
+        self.is_postgres = url.startswith("postgresql")
+        self.url = (app_url or app_url_for(url)) if self.is_postgres else url
+        self.engine = make_engine(self.url)
+        self._factory = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=_PostgresSession if self.is_postgres else Session,
+        )
+
+    @asynccontextmanager
+    async def session(
+        self,
+        tenant_id: uuid.UUID | None = None,
+        *,
+        user_scope: uuid.UUID | None = None,
+        user_id: uuid.UUID | None = None,
+    ) -> AsyncIterator[AsyncSession]:
+        """A session confined to one tenant (or, before one is chosen, to one user)."""
+        session = self._factory(
+            info={"tenant_id": tenant_id, "user_scope": user_scope, "user_id": user_id}
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    async def verify_app_role(self) -> None:
+        """Policy section 4: refuse to serve as a role that could bypass row-level security."""
+        if not self.is_postgres:
+            return
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT rolsuper, rolbypassrls, "
+                        "(SELECT count(*) FROM pg_tables WHERE tableowner = current_user) "
+                        "FROM pg_roles WHERE rolname = current_user"
+                    )
+                )
+            ).one()
+        if row[0] or row[1] or row[2]:
+            raise RuntimeError(
+                "the application's database role must not be a superuser, bypass RLS "
+                "or own tables; set APP_DATABASE_URL to a restricted role"
+            )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,128 @@
+"""The application's tenant filter (policy section 4, second layer of DESIGN's list).
+
+Every ORM statement that touches a tenant-scoped table gets `tenant_id = :current`
+added by `with_loader_criteria`; a statement that touches one without a current
+tenant is refused before it reaches the database. New rows are stamped with the
+current tenant and a row claiming another tenant is refused at flush.
+
+A session's scope lives in `session.info`:
+- `tenant_id`: the tenant every statement is confined to;
+- `user_scope`: before a tenant is chosen (log-in, tenant switch) only the caller's own
+  memberships are visible.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.sql import visitors
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.elements import TextClause
+
+from models.accounts import Membership
+from models.base import is_tenant_scoped
+
+
+class TenantScopeError(RuntimeError):
+    """A statement would have touched tenant data outside a tenant scope."""
+
+
+def _scoped_classes() -> list[type]:
+    from sqlmodel import SQLModel
+
+    classes = []
+    for mapper in SQLModel._sa_registry.mappers:  # type: ignore[attr-defined]
+        if is_tenant_scoped(mapper.class_):
+            classes.append(mapper.class_)
+    return classes
+
+
+_SCOPED: list[type] = []
+_SCOPED_TABLES: set[str] = set()
+
+
+def scoped_classes() -> list[type]:
+    if not _SCOPED:
+        _SCOPED.extend(_scoped_classes())
+        _SCOPED_TABLES.update(cls.__table__.name for cls in _SCOPED)  # type: ignore[attr-defined]
+    return _SCOPED
+
+
+def _criteria_for(tenant_id: uuid.UUID) -> list[Any]:
+    return [
+        with_loader_criteria(cls, lambda c: c.tenant_id == tenant_id, include_aliases=True)
+        for cls in scoped_classes()
+    ]
+
+
+def _touches_scoped_table(state: ORMExecuteState) -> bool:
+    if any(is_tenant_scoped(m.class_) for m in state.all_mappers):
+        return True
+    # No tenant entity at the top: look everywhere, subqueries included, because loader
+    # criteria only reach tables that appear through ORM entities.
+    return any(
+        isinstance(element, Table) and element.name in _SCOPED_TABLES
+        for element in visitors.iterate(state.statement)
+    )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _tenant_guard(state: ORMExecuteState) -> None:
+    scoped_classes()
+    info = state.session.info
+    if isinstance(state.statement, TextClause):
+        if info.get("allow_text_sql"):
+            return
+        raise TenantScopeError("textual SQL is refused on tenant sessions; use ORM statements")
+    if not _touches_scoped_table(state):
+        return
+    if not any(is_tenant_scoped(m.class_) for m in state.all_mappers):
+        raise TenantScopeError("tenant tables are reached through ORM entities only")
+    tenant_id = info.get("tenant_id")
+    if state.is_insert:
+        _check_insert(state, tenant_id)
+        return
+    if tenant_id is not None:
+        state.statement = state.statement.options(*_criteria_for(tenant_id))
+        return
+    user_id = info.get("user_scope")
+    classes = {m.class_ for m in state.all_mappers if is_tenant_scoped(m.class_)}
+    if user_id is not None and classes <= {Membership}:
+        state.statement = state.statement.options(
+            with_loader_criteria(Membership, lambda c: c.user_id == user_id)
+        )
+        return
+    raise TenantScopeError("no current tenant: refusing to touch tenant data")
+
+
+def _check_insert(state: ORMExecuteState, tenant_id: uuid.UUID | None) -> None:
+    if tenant_id is None:
+        raise TenantScopeError("no current tenant: refusing to insert tenant data")
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    stmt = state.statement
+    if not rows and getattr(stmt, "_multi_values", None):
+        rows = [row for batch in stmt._multi_values for row in batch]  # type: ignore[attr-defined]
+    for row in rows:
+        if row.get("tenant_id") != tenant_id:
+            raise TenantScopeError("refusing to insert a row for another tenant")
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
+    tenant_id = session.info.get("tenant_id")
+    for obj in list(session.new) + list(session.dirty):
+        if not is_tenant_scoped(type(obj)):
+            continue
+        if tenant_id is None:
+            raise TenantScopeError("no current tenant: refusing to write tenant data")
+        current = getattr(obj, "tenant_id", None)
+        if current is None:
+            obj.tenant_id = tenant_id
+        elif current != tenant_id:
+            raise TenantScopeError("refusing to write a row of another tenant")
+
+
+__all__ = ["TenantScopeError", "scoped_classes"]

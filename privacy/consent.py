@@ -1,0 +1,134 @@
+"""Recording consent, objections, restriction and erasure (policy sections 3 and 9).
+
+Every change appends to a history (`consent_event`, `processing_event`) and updates
+the derived current state in the same transaction; nothing is overwritten. The next
+request reads the new state (privacy/subject_state.py loads it fresh each time).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.activities import Activity
+from models.base import utcnow
+from models.consent import ConsentEvent, ConsentState, ProcessingEvent
+from models.contacts import Contact
+from privacy.purposes import PURPOSES, LawfulBasis, Purpose
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    purpose: Purpose
+    status: str  # granted | withdrawn | objected | objection_withdrawn
+    lawful_basis: LawfulBasis | None = None
+    source: str | None = None
+    method: str | None = None
+    policy_version: str | None = None
+    evidence: str | None = None
+
+
+def derive_state(events: list[ConsentEvent]) -> tuple[str | None, str | None, bool]:
+    """Fold a (time-ordered) history into (status, lawful basis, objected)."""
+    status: str | None = None
+    basis: str | None = None
+    objected = False
+    for event in events:
+        if event.status in ("granted", "withdrawn"):
+            status = event.status
+            basis = event.lawful_basis or basis
+        elif event.status == "objected":
+            objected = True
+        elif event.status == "objection_withdrawn":
+            objected = False
+    return status, basis, objected
+
+
+def default_basis(purpose: Purpose) -> LawfulBasis:
+    rule = PURPOSES[purpose]
+    return LawfulBasis.CONSENT if rule.requires_consent else rule.default_basis  # type: ignore[return-value]
+
+
+async def append_consent(
+    session: AsyncSession, contact_id: uuid.UUID, record: ConsentRecord, actor: uuid.UUID | None
+) -> ConsentEvent:
+    basis = record.lawful_basis
+    if record.status == "granted" and basis is None:
+        basis = default_basis(record.purpose)
+    event = ConsentEvent(
+        contact_id=contact_id,
+        purpose=record.purpose.value,
+        status=record.status,
+        lawful_basis=basis.value if basis else None,
+        source=record.source,
+        method=record.method,
+        policy_version=record.policy_version,
+        evidence=record.evidence,
+        recorded_by=actor,
+    )
+    session.add(event)
+    current = (
+        await session.execute(
+            select(ConsentState).where(
+                ConsentState.contact_id == contact_id,
+                ConsentState.purpose == record.purpose.value,
+            )
+        )
+    ).scalar_one_or_none()
+    if current is None:
+        current = ConsentState(contact_id=contact_id, purpose=record.purpose.value)
+        session.add(current)
+    if record.status in ("granted", "withdrawn"):
+        current.status = record.status
+        current.lawful_basis = event.lawful_basis or current.lawful_basis
+    elif record.status == "objected":
+        current.objected = True
+    elif record.status == "objection_withdrawn":
+        current.objected = False
+    current.updated_at = utcnow()
+    await session.flush()
+    return event
+
+
+async def set_restriction(
+    session: AsyncSession, contact: Contact, restricted: bool, reason: str | None, actor: uuid.UUID
+) -> None:
+    contact.restricted = restricted
+    contact.updated_at = utcnow()
+    session.add(
+        ProcessingEvent(
+            contact_id=contact.id,
+            kind="restricted" if restricted else "restriction_lifted",
+            reason=reason,
+            recorded_by=actor,
+        )
+    )
+    await session.flush()
+
+
+PERSONAL_COLUMNS = (
+    "first_name", "last_name", "email_enc", "email_bidx", "phone_enc", "job_title",
+    "address_enc", "city", "country", "date_of_birth_enc", "notes_enc",
+)  # fmt: skip
+
+
+async def erase_contact(
+    session: AsyncSession, contact: Contact, reason: str | None, actor: uuid.UUID
+) -> None:
+    """Right to erasure: personal data gone, the record kept as an anonymous shell so
+    deals and totals survive."""
+    for column in PERSONAL_COLUMNS:
+        setattr(contact, column, None)
+    contact.erased_at = utcnow()
+    contact.updated_at = contact.erased_at
+    # Free text written about the person goes too (the activity itself stays).
+    await session.execute(
+        update(Activity).where(Activity.contact_id == contact.id).values(body_enc=None)
+    )
+    session.add(
+        ProcessingEvent(contact_id=contact.id, kind="erased", reason=reason, recorded_by=actor)
+    )
+    await session.flush()

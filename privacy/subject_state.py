@@ -1,0 +1,63 @@
+"""Loading each data subject's consent and processing state in one batch per request.
+
+Policy section 9 (restriction, objection, erasure, consent withdrawal): the state is
+read fresh for every request (no cache outlives it), so a change takes effect on the
+very next request. Identical states are shared objects, which keeps the memoised
+decisions in privacy/decision.py to a handful per request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.consent import ConsentState
+from privacy.decision import PurposeStanding, SubjectState
+from privacy.purposes import Purpose
+
+_PURPOSES = {p.value: p for p in Purpose}
+
+
+class StateInterner:
+    """Returns one shared SubjectState per distinct state."""
+
+    def __init__(self) -> None:
+        self._states: dict[tuple[object, ...], SubjectState] = {}
+
+    def intern(self, state: SubjectState) -> SubjectState:
+        return self._states.setdefault(state.key, state)
+
+
+async def load_standings(
+    session: AsyncSession, contact_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[Purpose, PurposeStanding]]:
+    ids = list(set(contact_ids))
+    standings: dict[uuid.UUID, dict[Purpose, PurposeStanding]] = {}
+    if not ids:
+        return standings
+    rows = await session.execute(
+        select(
+            ConsentState.contact_id,
+            ConsentState.purpose,
+            ConsentState.status,
+            ConsentState.lawful_basis,
+            ConsentState.objected,
+        ).where(ConsentState.contact_id.in_(ids))
+    )
+    for contact_id, purpose, status, basis, objected in rows:
+        known = _PURPOSES.get(purpose)
+        if known is not None:
+            standings.setdefault(contact_id, {})[known] = PurposeStanding(status, basis, objected)
+    return standings
+
+
+def build_state(
+    interner: StateInterner,
+    restricted: bool,
+    erased: bool,
+    standings: Mapping[Purpose, PurposeStanding] | None,
+) -> SubjectState:
+    return interner.intern(SubjectState(erased, restricted, dict(standings or {})))

@@ -1,0 +1,54 @@
+"""SQL form of the subject half of the decision, for filters and searches.
+
+Policy: you cannot filter or search by a field you may not read, because the match
+itself would reveal the value. A filter on a personal-data field therefore also keeps
+only the subjects for whom one of the caller's purposes may use that category; this
+clause mirrors `privacy.decision.subject_obstacle` (a test checks them against each
+other for every state).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, false, or_, select, true
+
+from models.consent import ConsentState
+from models.contacts import Contact
+from privacy.categories import DataCategory
+from privacy.purposes import PURPOSES, LawfulBasis, Purpose
+
+
+def _purpose_lawful(purpose: Purpose) -> Any:
+    rule = PURPOSES[purpose]
+    state = select(ConsentState.contact_id).where(
+        ConsentState.contact_id == Contact.id,
+        ConsentState.tenant_id == Contact.tenant_id,
+        ConsentState.purpose == purpose.value,
+    )
+    if rule.requires_consent:
+        return exists(
+            state.where(ConsentState.status == "granted", ConsentState.objected.is_(False))
+        )
+    li = LawfulBasis.LEGITIMATE_INTEREST.value
+    default_is_li = rule.default_basis is LawfulBasis.LEGITIMATE_INTEREST
+    basis_is_li = ConsentState.lawful_basis == li
+    if default_is_li:
+        basis_is_li = or_(basis_is_li, ConsentState.lawful_basis.is_(None))
+    objection_counts = true() if rule.objection_absolute else basis_is_li
+    blocked = or_(
+        ConsentState.status == "withdrawn",
+        and_(ConsentState.objected.is_(True), objection_counts),
+    )
+    return ~exists(state.where(blocked))
+
+
+def visible_subjects_clause(purposes: tuple[Purpose, ...], category: DataCategory) -> Any:
+    applicable = [p for p in purposes if category in PURPOSES[p].categories]
+    if not applicable:
+        return false()
+    return and_(
+        Contact.erased_at.is_(None),
+        Contact.restricted.is_(False),
+        or_(*[_purpose_lawful(p) for p in applicable]),
+    )

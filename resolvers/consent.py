@@ -1,0 +1,57 @@
+"""Consent, objection and restriction: reading history and recording changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from models import ConsentEvent, ConsentState
+from privacy import consent as service
+from resolvers.contacts import load_contact_model, reload_contact
+from resolvers.rows import ContactRow
+
+
+async def current_consents(info: Any, contact_id: uuid.UUID) -> list[ConsentState]:
+    result = await info.context.db.execute(
+        select(ConsentState)
+        .where(ConsentState.contact_id == contact_id)
+        .order_by(ConsentState.purpose)
+    )
+    return list(result.scalars())
+
+
+async def consent_history(info: Any, contact_id: uuid.UUID) -> list[ConsentEvent]:
+    result = await info.context.db.execute(
+        select(ConsentEvent)
+        .where(ConsentEvent.contact_id == contact_id)
+        .order_by(ConsentEvent.recorded_at, ConsentEvent.created_at)
+    )
+    return list(result.scalars())
+
+
+async def record(ctx: Any, contact_gid: str, record: service.ConsentRecord) -> ContactRow:
+    contact = await load_contact_model(ctx, contact_gid)
+    event = await service.append_consent(ctx.db, contact.id, record, ctx.principal.user_id)
+    ctx.audit.record(
+        f"consent_{record.status}",
+        f"contact {contact.id} purpose {record.purpose.value} event {event.id}",
+    )
+    return await reload_contact(ctx, contact.id)
+
+
+async def restrict(ctx: Any, contact_gid: str, restricted: bool, reason: str | None) -> ContactRow:
+    contact = await load_contact_model(ctx, contact_gid)
+    await service.set_restriction(ctx.db, contact, restricted, reason, ctx.principal.user_id)
+    ctx.audit.record(
+        "processing_restricted" if restricted else "restriction_lifted", f"contact {contact.id}"
+    )
+    return await reload_contact(ctx, contact.id)
+
+
+async def erase(ctx: Any, contact_gid: str, reason: str | None) -> ContactRow:
+    contact = await load_contact_model(ctx, contact_gid)
+    await service.erase_contact(ctx.db, contact, reason, ctx.principal.user_id)
+    ctx.audit.record("contact_erased", f"contact {contact.id}")
+    return await reload_contact(ctx, contact.id)

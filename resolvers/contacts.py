@@ -1,0 +1,253 @@
+"""Contacts: listing with filters, relations, and create/update/delete.
+
+Thin by design: permission checks live in the schema's field policies; what is here
+is input validation, tenant-scoped loading and the refusal to filter by personal data
+the caller may not read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+
+from auth.permissions import Permission
+from models import Activity, Contact, Deal
+from models.base import utcnow
+from models.contacts import LIFECYCLE_STAGES
+from privacy.categories import DataCategory
+from privacy.consent import ConsentRecord, append_consent
+from privacy.decision import Verdict, caller_access
+from privacy.visibility import visible_subjects_clause
+from resolvers import validation as v
+from resolvers.loaders import contacts_with_state
+from resolvers.pagination import PageArgs, fetch_page
+from resolvers.references import existing, member_user_id, optional_ref
+from resolvers.rows import ActivityRow, ContactRow, DealRow
+from server.errors import AppError, Code
+
+SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}
+
+
+@dataclass
+class ContactFilterArgs:
+    company: str | None = None
+    lifecycle_stage: str | None = None
+    owner: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    search: str | None = None
+    email: str | None = None
+    include_erased: bool = True
+
+
+def _require_readable(ctx: Any, permission: Permission, category: DataCategory, what: str) -> Any:
+    """Filtering by personal data: the caller must read it in full, and only subjects it
+    may read are searched (the match would otherwise leak the value)."""
+    from privacy.decision import FieldPolicy
+
+    access = caller_access(ctx.policy.permissions, FieldPolicy(category, permission))
+    if access.verdict is not Verdict.SHOW:
+        raise AppError(
+            Code.FILTER_NOT_PERMITTED,
+            f"You may not filter or search by {what}: your role cannot read it.",
+            field=what,
+        )
+    return visible_subjects_clause(ctx.policy.purposes, category)
+
+
+async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
+    if f is None:
+        return []
+    clauses: list[Any] = []
+    if f.company is not None:
+        clauses.append(Contact.company_id == await optional_ref(ctx, f.company, "Company", "company"))
+    if f.lifecycle_stage is not None:
+        clauses.append(
+            Contact.lifecycle_stage == v.choice(f.lifecycle_stage, LIFECYCLE_STAGES, "lifecycleStage")
+        )
+    if f.owner is not None:
+        clauses.append(Contact.owner_id == await member_user_id(ctx, f.owner, "owner"))
+    if f.created_after is not None:
+        clauses.append(Contact.created_at >= f.created_after)
+    if f.created_before is not None:
+        clauses.append(Contact.created_at < f.created_before)
+    if not f.include_erased:
+        clauses.append(Contact.erased_at.is_(None))
+    if f.search is not None:
+        term = v.text(f.search, "search", 100, required=True)
+        clauses.append(
+            _require_readable(ctx, Permission.CONTACTS_READ_PII, DataCategory.NAME, "search")
+        )
+        pattern = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"  # type: ignore[union-attr]
+        clauses.append(
+            or_(
+                Contact.first_name.ilike(pattern, escape="\\"),
+                Contact.last_name.ilike(pattern, escape="\\"),
+            )
+        )
+    if f.email is not None:
+        clauses.append(
+            _require_readable(ctx, Permission.CONTACTS_READ_PII, DataCategory.EMAIL, "email")
+        )
+        clauses.append(Contact.email_bidx == ctx.cipher.blind_index(v.email(f.email)))
+    return clauses
+
+
+async def list_contacts(
+    ctx: Any, f: ContactFilterArgs | None, order: str, descending: bool, args: PageArgs
+) -> tuple[list[ContactRow], Any]:
+    stmt = select(*ContactRow.COLUMNS).where(*await contact_filters(ctx, f))
+    sort_key = SORTABLE[order]
+    result, page = await fetch_page(
+        ctx.db,
+        stmt,
+        sort_column=getattr(Contact, sort_key),
+        id_column=Contact.id,
+        descending=descending,
+        args=args,
+        max_page=ctx.services.settings.limits.max_page_size,
+        sort_key=sort_key,
+    )
+    return await contacts_with_state(ctx, result), page
+
+
+async def company_of(info: Any, row: Any) -> Any:
+    if row.company_id is None:
+        return None
+    return await info.context.loaders.company_by_id.load(row.company_id)
+
+
+async def member(info: Any, user_id: uuid.UUID | None) -> Any:
+    if user_id is None:
+        return None
+    from resolvers.members import member_by_user
+
+    return await member_by_user(info.context, user_id)
+
+
+def _page_limit(ctx: Any, first: int) -> int:
+    cap = ctx.services.settings.limits.max_page_size
+    if first < 0 or first > cap:
+        raise AppError(Code.BAD_USER_INPUT, f"first must be between 0 and {cap}.", field="first")
+    return first
+
+
+async def deals_of(info: Any, row: Any, first: int) -> list[Any]:
+    ctx = info.context
+    loader = ctx.loaders.children(DealRow, Deal, Deal.primary_contact_id, _page_limit(ctx, first))
+    return await loader.load(row.id)
+
+
+async def activities_of(info: Any, row: Any, first: int) -> list[Any]:
+    ctx = info.context
+    loader = ctx.loaders.children(
+        ActivityRow, Activity, Activity.contact_id, _page_limit(ctx, first)
+    )
+    return await loader.load(row.id)
+
+
+@dataclass
+class ContactFields:
+    """Validated, encrypted column values from a create or update input (UNSET = keep)."""
+
+    values: dict[str, Any]
+
+
+async def contact_values(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate an input dict (only keys present are changed) into column values."""
+    cipher = ctx.cipher
+    out: dict[str, Any] = {}
+    if "first_name" in data:
+        out["first_name"] = v.text(data["first_name"], "firstName", 100)
+    if "last_name" in data:
+        out["last_name"] = v.text(data["last_name"], "lastName", 100)
+    if "email" in data:
+        address = v.email(data["email"])
+        out["email_enc"] = cipher.encrypt(address)
+        out["email_bidx"] = cipher.blind_index(address)
+    if "phone" in data:
+        out["phone_enc"] = cipher.encrypt(v.phone(data["phone"]))
+    if "job_title" in data:
+        out["job_title"] = v.text(data["job_title"], "jobTitle", 150)
+    if "address" in data:
+        out["address_enc"] = cipher.encrypt(v.text(data["address"], "address", 500))
+    if "city" in data:
+        out["city"] = v.text(data["city"], "city", 100)
+    if "country" in data:
+        out["country"] = v.country(data["country"])
+    if "date_of_birth" in data:
+        born: date | None = v.past_date(data["date_of_birth"], "dateOfBirth")
+        out["date_of_birth_enc"] = cipher.encrypt(born.isoformat() if born else None)
+    if "notes" in data:
+        out["notes_enc"] = cipher.encrypt(v.text(data["notes"], "notes", 10_000))
+    if "lifecycle_stage" in data:
+        stage = v.choice(data["lifecycle_stage"], LIFECYCLE_STAGES, "lifecycleStage")
+        if stage is None:
+            raise AppError(Code.BAD_USER_INPUT, "lifecycleStage must not be null.", field="lifecycleStage")
+        out["lifecycle_stage"] = stage
+    if "source" in data:
+        out["source"] = v.text(data["source"], "source", 50)
+    if "company" in data:
+        out["company_id"] = await optional_ref(ctx, data["company"], "Company", "company")
+    if "owner" in data:
+        out["owner_id"] = await member_user_id(ctx, data["owner"], "owner")
+    return out
+
+
+async def create_contact(
+    ctx: Any, data: dict[str, Any], consents: list[ConsentRecord]
+) -> ContactRow:
+    values = await contact_values(ctx, data)
+    contact = Contact(**values)
+    if contact.owner_id is None:
+        contact.owner_id = ctx.principal.user_id
+    ctx.db.add(contact)
+    await ctx.db.flush()
+    for record in consents:
+        await append_consent(ctx.db, contact.id, record, ctx.principal.user_id)
+    ctx.audit.record("contact_created", f"contact {contact.id} with {len(consents)} consent records")
+    return await reload_contact(ctx, contact.id)
+
+
+async def reload_contact(ctx: Any, contact_id: uuid.UUID) -> ContactRow:
+    result = await ctx.db.execute(select(*ContactRow.COLUMNS).where(Contact.id == contact_id))
+    return (await contacts_with_state(ctx, result.all()))[0]
+
+
+async def load_contact_model(ctx: Any, global_id: str) -> Contact:
+    row = await existing(ctx, global_id, "Contact", "id")
+    return (await ctx.db.execute(select(Contact).where(Contact.id == row.id))).scalar_one()
+
+
+async def update_contact(ctx: Any, global_id: str, data: dict[str, Any]) -> ContactRow:
+    contact = await load_contact_model(ctx, global_id)
+    if contact.erased_at is not None and any(k != "lifecycle_stage" for k in data):
+        raise AppError(
+            Code.CONFLICT, "This contact's data was erased; personal data cannot be re-added."
+        )
+    values = await contact_values(ctx, data)
+    values["updated_at"] = utcnow()
+    await ctx.db.execute(update(Contact).where(Contact.id == contact.id).values(**values))
+    ctx.audit.record("contact_updated", f"contact {contact.id}: {','.join(sorted(values))}")
+    return await reload_contact(ctx, contact.id)
+
+
+async def delete_contact(ctx: Any, global_id: str) -> uuid.UUID:
+    contact = await load_contact_model(ctx, global_id)
+    from models import ConsentEvent, ConsentState, ProcessingEvent
+
+    await ctx.db.execute(
+        update(Deal).where(Deal.primary_contact_id == contact.id).values(primary_contact_id=None)
+    )
+    await ctx.db.execute(
+        update(Activity).where(Activity.contact_id == contact.id).values(contact_id=None, body_enc=None)
+    )
+    for model in (ConsentState, ConsentEvent, ProcessingEvent):
+        await ctx.db.execute(delete(model).where(model.contact_id == contact.id))
+    await ctx.db.execute(delete(Contact).where(Contact.id == contact.id))
+    ctx.audit.record("contact_deleted", f"contact {contact.id}")
+    return contact.id

@@ -1,0 +1,64 @@
+"""Resolving ids given by clients into rows of the caller's tenant.
+
+Policy section 4: an id of another tenant and an id that does not exist produce the
+same NOT_FOUND (same message, same code, same field), because the lookup only ever
+searches the caller's tenant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from models import Membership
+from resolvers.global_ids import decode_id
+from server.errors import AppError, Code
+
+
+def _missing(kind: str, field: str | None) -> AppError:
+    extra = {"field": field} if field else {}
+    return AppError(Code.NOT_FOUND, f"No {kind} with this id.", **extra)
+
+
+async def existing(ctx: Any, global_id: str, type_name: str, field: str | None = None) -> Any:
+    """The row behind `global_id` in the caller's tenant, or NOT_FOUND."""
+    try:
+        _, row_id = decode_id(global_id, type_name)
+    except AppError as exc:
+        raise _missing(type_name.lower(), field) from exc
+    loader = {
+        "Contact": ctx.loaders.contact_by_id,
+        "Company": ctx.loaders.company_by_id,
+        "Deal": ctx.loaders.deal_by_id,
+        "Activity": ctx.loaders.activity_by_id,
+    }[type_name]
+    row = await loader.load(row_id)
+    if row is None:
+        raise _missing(type_name.lower(), field)
+    return row
+
+
+async def optional_ref(
+    ctx: Any, global_id: str | None, type_name: str, field: str
+) -> uuid.UUID | None:
+    if global_id is None:
+        return None
+    return (await existing(ctx, global_id, type_name, field)).id
+
+
+async def member_user_id(ctx: Any, global_id: str | None, field: str) -> uuid.UUID | None:
+    """A member's user id, if that user belongs to the caller's tenant."""
+    if global_id is None:
+        return None
+    try:
+        _, user_id = decode_id(global_id, "Member")
+    except AppError as exc:
+        raise _missing("member", field) from exc
+    found = (
+        await ctx.db.execute(select(Membership.user_id).where(Membership.user_id == user_id))
+    ).scalar_one_or_none()
+    if found is None:
+        raise _missing("member", field)
+    return user_id

@@ -1,0 +1,46 @@
+"""Composing the schema from the domain modules, with its extensions.
+
+Each domain module under schema/operations contributes a `Query` and, where it has
+writes, a `Mutation`; they are merged here so domains never edit a shared file.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import strawberry
+from strawberry.tools import merge_types
+
+from schema import directives
+from schema.types import activities, companies, contacts, deals, members  # noqa: F401
+
+DOMAINS = ("node", "contacts", "companies", "deals", "activities", "accounts", "audit")
+
+
+def _roots(attr: str) -> tuple[type, ...]:
+    found = []
+    for name in DOMAINS:
+        try:
+            module = importlib.import_module(f"schema.operations.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"schema.operations.{name}":
+                raise
+            continue
+        if hasattr(module, attr):
+            found.append(getattr(module, attr))
+    return tuple(found)
+
+
+def build_schema(*, extensions: list[Any] | None = None, **kwargs: Any) -> strawberry.Schema:
+    query = merge_types("Query", _roots("Query"))
+    mutation_roots = _roots("Mutation")
+    mutation = merge_types("Mutation", mutation_roots) if mutation_roots else None
+    return strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        types=[contacts.Contact, companies.Company, deals.Deal, activities.Activity, members.Member],
+        extensions=extensions or [],
+        schema_directives=[directives.TenantScoped, directives.Requires, directives.Pii],
+        **kwargs,
+    )

@@ -1,0 +1,22 @@
+"""Helpers shared by input types: turning a strawberry input into "keys the client sent"."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import strawberry
+
+
+def present(obj: Any) -> dict[str, Any]:
+    """Only the fields the client actually sent (UNSET means "leave unchanged")."""
+    return {
+        f.name: getattr(obj, f.name)
+        for f in dataclasses.fields(obj)
+        if getattr(obj, f.name) is not strawberry.UNSET
+    }
+
+
+@strawberry.type(description="The result of a delete: the id that no longer exists.")
+class DeletePayload:
+    deleted_id: strawberry.ID

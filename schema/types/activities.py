@@ -1,0 +1,70 @@
+"""Activities: notes, calls, emails, meetings and tasks. The body is personal data about
+the linked contact, decided against that contact's consent and processing state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from auth.permissions import Permission as P
+from privacy.categories import DataCategory as C
+from resolvers import activities as resolve
+from resolvers.rows import ActivityRow
+from schema.directives import Requires, TenantScoped
+from schema.policy import guarded_field, pii_field, plain_field
+from schema.types.node import Node
+
+if TYPE_CHECKING:
+    from schema.types.companies import Company
+    from schema.types.contacts import Contact
+    from schema.types.deals import Deal
+    from schema.types.members import Member
+
+ContactRef = Annotated["Contact", strawberry.lazy("schema.types.contacts")]
+CompanyRef = Annotated["Company", strawberry.lazy("schema.types.companies")]
+DealRef = Annotated["Deal", strawberry.lazy("schema.types.deals")]
+MemberRef = Annotated["Member", strawberry.lazy("schema.types.members")]
+
+
+@strawberry.type(
+    description="Something that happened or is planned: a note, call, email, meeting or task.",
+    directives=[TenantScoped(), Requires(permission=P.ACTIVITIES_READ)],
+)
+class Activity(Node):
+    kind: str = plain_field("note, call, email, meeting or task.")
+    subject: str = plain_field("Short subject line (keep personal details in the body).")
+    body: str | None = pii_field(
+        category=C.NOTES,
+        permission=P.ACTIVITIES_READ_CONTENT,
+        source="body_enc",
+        decode="text",
+        description="Free text; about the linked contact.",
+    )
+    due_at: datetime | None = plain_field("When a task or meeting is due.")
+    done: bool = plain_field("Whether a task is done.")
+    created_at: datetime = plain_field("When the activity was created.")
+    updated_at: datetime = plain_field("When the activity last changed.")
+
+    @guarded_field(permission=P.CONTACTS_READ, description="The contact it is about.")
+    async def contact(self, root: strawberry.Parent[Any], info: strawberry.Info) -> ContactRef | None:
+        return await resolve.contact_of(info, root)
+
+    @guarded_field(permission=P.COMPANIES_READ, description="The company it is about.")
+    async def company(self, root: strawberry.Parent[Any], info: strawberry.Info) -> CompanyRef | None:
+        return await resolve.company_of(info, root)
+
+    @guarded_field(permission=P.DEALS_READ, description="The deal it is about.")
+    async def deal(self, root: strawberry.Parent[Any], info: strawberry.Info) -> DealRef | None:
+        return await resolve.deal_of(info, root)
+
+    @guarded_field(permission=P.MEMBERS_READ, description="Who wrote or logged it.")
+    async def author(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
+        from resolvers.contacts import member
+
+        return await member(info, root.author_id)
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, ActivityRow)

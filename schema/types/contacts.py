@@ -1,0 +1,152 @@
+"""Contacts: the data subjects. Every personal-data field is declared with `pii_field`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from auth.permissions import Permission as P
+from privacy.categories import DataCategory as C
+from privacy.masking import MaskStrategy as M
+from resolvers import contacts as resolve
+from resolvers.rows import ContactRow
+from schema.directives import Requires, TenantScoped
+from schema.policy import guarded_field, pii_field, plain_field
+from schema.types.node import Node
+
+if TYPE_CHECKING:
+    from schema.types.activities import Activity
+    from schema.types.companies import Company
+    from schema.types.consent import ConsentEventType, ConsentStateType
+    from schema.types.deals import Deal
+    from schema.types.members import Member
+
+CompanyRef = Annotated["Company", strawberry.lazy("schema.types.companies")]
+DealRef = Annotated["Deal", strawberry.lazy("schema.types.deals")]
+ActivityRef = Annotated["Activity", strawberry.lazy("schema.types.activities")]
+MemberRef = Annotated["Member", strawberry.lazy("schema.types.members")]
+ConsentEventRef = Annotated["ConsentEventType", strawberry.lazy("schema.types.consent")]
+ConsentStateRef = Annotated["ConsentStateType", strawberry.lazy("schema.types.consent")]
+
+LifecycleStage = strawberry.enum(
+    __import__("enum").Enum(
+        "LifecycleStage",
+        {s.upper(): s for s in __import__("models.contacts").contacts.LIFECYCLE_STAGES},
+    ),
+    description="Where the contact stands in the customer lifecycle.",
+)
+
+
+@strawberry.type(
+    description="A person the tenant keeps in its CRM: a data subject.",
+    directives=[TenantScoped(), Requires(permission=P.CONTACTS_READ)],
+)
+class Contact(Node):
+    first_name: str | None = pii_field(
+        category=C.NAME, permission=P.CONTACTS_READ_PII, source="first_name",
+        description="Given name.",
+    )  # fmt: skip
+    last_name: str | None = pii_field(
+        category=C.NAME, permission=P.CONTACTS_READ_PII, source="last_name",
+        mask=M.INITIAL, mask_permission=P.CONTACTS_READ_MASKED_PII, description="Family name.",
+    )  # fmt: skip
+    email: str | None = pii_field(
+        category=C.EMAIL, permission=P.CONTACTS_READ_PII, source="email_enc", decode="text",
+        mask=M.PARTIAL_EMAIL, mask_permission=P.CONTACTS_READ_MASKED_PII,
+        description="Email address.",
+    )  # fmt: skip
+    phone: str | None = pii_field(
+        category=C.PHONE, permission=P.CONTACTS_READ_PII, source="phone_enc", decode="text",
+        mask=M.LAST_DIGITS, mask_permission=P.CONTACTS_READ_MASKED_PII,
+        description="Phone number in E.164 form.",
+    )  # fmt: skip
+    job_title: str | None = pii_field(
+        category=C.JOB, permission=P.CONTACTS_READ_PII, source="job_title",
+        description="Job title.",
+    )  # fmt: skip
+    address: str | None = pii_field(
+        category=C.POSTAL_ADDRESS, permission=P.CONTACTS_READ_PII, source="address_enc",
+        decode="text", description="Street address.",
+    )  # fmt: skip
+    city: str | None = pii_field(
+        category=C.POSTAL_ADDRESS, permission=P.CONTACTS_READ_PII, source="city",
+        description="City.",
+    )  # fmt: skip
+    country: str | None = pii_field(
+        category=C.POSTAL_ADDRESS, permission=P.CONTACTS_READ_PII, source="country",
+        description="ISO 3166-1 alpha-2 country code.",
+    )  # fmt: skip
+    date_of_birth: str | None = pii_field(
+        category=C.DATE_OF_BIRTH, permission=P.CONTACTS_READ_PII, source="date_of_birth_enc",
+        decode="date", mask=M.YEAR_ONLY, mask_permission=P.CONTACTS_READ_MASKED_PII,
+        description="Date of birth (ISO 8601 date; the year alone when masked).",
+    )  # fmt: skip
+    notes: str | None = pii_field(
+        category=C.NOTES, permission=P.CONTACTS_READ_PII, source="notes_enc", decode="text",
+        description="Free-text notes about the person.",
+    )  # fmt: skip
+    lifecycle_stage: str = plain_field("Lifecycle stage (subscriber, lead, ... customer).")
+    source: str | None = plain_field("How the contact reached the tenant (web form, import...).")
+    restricted: bool = plain_field(
+        "True while processing is restricted: personal data is kept but not used.",
+        name="processingRestricted",
+    )
+    created_at: datetime = plain_field("When the contact was created.")
+    updated_at: datetime = plain_field("When the contact last changed.")
+
+    @strawberry.field(
+        description="True once the person's data has been erased (the record is a shell).",
+        metadata={"ledgerline_policy": __import__("schema.policy").policy.PLAIN},
+    )
+    def erased(self, root: strawberry.Parent[Any]) -> bool:
+        return root.erased_at is not None
+
+    @guarded_field(permission=P.COMPANIES_READ, description="The company the person works for.")
+    async def company(self, root: strawberry.Parent[Any], info: strawberry.Info) -> CompanyRef | None:
+        return await resolve.company_of(info, root)
+
+    @guarded_field(permission=P.MEMBERS_READ, description="The member who owns the contact.")
+    async def owner(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
+        return await resolve.member(info, root.owner_id)
+
+    @guarded_field(
+        permission=P.DEALS_READ, description="Deals where the person is the primary contact."
+    )
+    async def deals(
+        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+    ) -> list[DealRef]:
+        return await resolve.deals_of(info, root, first)
+
+    @guarded_field(permission=P.ACTIVITIES_READ, description="Activities about the person.")
+    async def activities(
+        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+    ) -> list[ActivityRef]:
+        return await resolve.activities_of(info, root, first)
+
+    @guarded_field(
+        permission=P.CONSENT_READ,
+        description="Current consent and objection state per purpose (derived from history).",
+    )
+    async def consents(
+        self, root: strawberry.Parent[Any], info: strawberry.Info
+    ) -> list[ConsentStateRef]:
+        from resolvers.consent import current_consents
+
+        return await current_consents(info, root.id)
+
+    @guarded_field(
+        permission=P.CONSENT_READ,
+        description="The append-only consent history, oldest first.",
+    )
+    async def consent_history(
+        self, root: strawberry.Parent[Any], info: strawberry.Info
+    ) -> list[ConsentEventRef]:
+        from resolvers.consent import consent_history
+
+        return await consent_history(info, root.id)
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, ContactRow)

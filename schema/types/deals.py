@@ -1,0 +1,68 @@
+"""Deals: opportunities with an exact amount and an ISO 4217 currency."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from auth.permissions import Permission as P
+from resolvers import deals as resolve
+from resolvers.rows import DealRow
+from schema.directives import Requires, TenantScoped
+from schema.policy import guarded_field, plain_field
+from schema.types.node import Node
+
+if TYPE_CHECKING:
+    from schema.types.activities import Activity
+    from schema.types.companies import Company
+    from schema.types.contacts import Contact
+    from schema.types.members import Member
+
+ContactRef = Annotated["Contact", strawberry.lazy("schema.types.contacts")]
+CompanyRef = Annotated["Company", strawberry.lazy("schema.types.companies")]
+ActivityRef = Annotated["Activity", strawberry.lazy("schema.types.activities")]
+MemberRef = Annotated["Member", strawberry.lazy("schema.types.members")]
+
+
+@strawberry.type(
+    description="A sales opportunity.",
+    directives=[TenantScoped(), Requires(permission=P.DEALS_READ)],
+)
+class Deal(Node):
+    title: str = plain_field("Deal title.")
+    amount: Decimal = plain_field("Amount, exact to the cent.")
+    currency: str = plain_field("ISO 4217 currency code.")
+    stage: str = plain_field("Pipeline stage.")
+    expected_close_date: date | None = plain_field("When the deal is expected to close.")
+    closed_at: datetime | None = plain_field("When the deal was won or lost.")
+    created_at: datetime = plain_field("When the deal was created.")
+    updated_at: datetime = plain_field("When the deal last changed.")
+
+    @guarded_field(permission=P.COMPANIES_READ, description="The company of the deal.")
+    async def company(self, root: strawberry.Parent[Any], info: strawberry.Info) -> CompanyRef | None:
+        return await resolve.company_of(info, root)
+
+    @guarded_field(permission=P.CONTACTS_READ, description="The primary contact.")
+    async def primary_contact(
+        self, root: strawberry.Parent[Any], info: strawberry.Info
+    ) -> ContactRef | None:
+        return await resolve.primary_contact_of(info, root)
+
+    @guarded_field(permission=P.MEMBERS_READ, description="The member who owns the deal.")
+    async def owner(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
+        from resolvers.contacts import member
+
+        return await member(info, root.owner_id)
+
+    @guarded_field(permission=P.ACTIVITIES_READ, description="Activities about this deal.")
+    async def activities(
+        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+    ) -> list[ActivityRef]:
+        return await resolve.activities_of(info, root, first)
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, DealRow)

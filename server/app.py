@@ -1,0 +1,92 @@
+"""Composition of the HTTP application: routes, middleware and the schema.
+
+Middleware, outermost first: CORS (so refusals still carry CORS headers), security
+headers and request id, rate limits, body-size cap; then the routes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from auth.backoff import LoginBackoff
+from models.migrate import upgrade_database
+from schema.build import build_schema
+from schema.extensions import schema_extensions
+from server.body_limit import BodySizeLimitMiddleware
+from server.graphiql import STATIC_DIR
+from server.ratelimit import RateLimiter, RateLimitMiddleware, close_storage, make_storage
+from server.security_headers import SecurityHeadersMiddleware
+from server.services import Services
+from server.settings import Settings, load_settings
+from server.view import LedgerlineGraphQL
+
+
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    migrate: bool = True,
+) -> Starlette:
+    settings = settings or (services.settings if services else load_settings())
+    services = services or Services.from_settings(settings)
+    storage = make_storage(settings.redis_url or None)
+    limiter = RateLimiter(
+        storage, default=settings.rate_limit_default, auth=settings.rate_limit_auth
+    )
+    services.extras.setdefault("rate_limiter", limiter)
+    services.extras.setdefault("login_backoff", LoginBackoff(storage))
+    schema = build_schema(extensions=schema_extensions(settings))
+    graphql_app = LedgerlineGraphQL(schema, services)
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if migrate:
+            await upgrade_database(settings)
+        await services.db.verify_app_role()
+        yield
+        await close_storage(storage)
+        await services.close()
+
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-csrf-token", "x-request-id"],
+            allow_credentials=True,
+            max_age=600,
+        ),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+        Middleware(RateLimitMiddleware, limiter=limiter),
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes),
+    ]
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.schema = schema
+    return app
+
+
+def app_factory() -> Any:
+    """Entry point for `uvicorn --factory server.app:app_factory`."""
+    return create_app()

@@ -1,0 +1,82 @@
+"""The typed request context: everything a resolver may use, built once per request.
+
+The tenant scope is entered here (the session is bound to the principal's tenant) and
+the per-request state lives here too: dataloaders, the caller's policy decisions, the
+redactions listed in the response and the audit buffer flushed at the end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from auth.permissions import Permission
+from auth.principal import Principal
+from privacy.audit import AuditBuffer
+from privacy.crypto import TenantCipher
+from privacy.decision import RequestPolicy
+from server.errors import forbidden, unauthenticated
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from resolvers.loaders import Loaders
+    from server.services import Services
+
+
+@dataclass(eq=False)
+class RequestContext:
+    services: Services
+    principal: Principal | None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    request: Request | None = None
+    response: Response | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
+    session: AsyncSession | None = None
+    cipher: TenantCipher | None = None
+    redactions: list[dict[str, Any]] = field(default_factory=list)
+    audit: AuditBuffer = field(default_factory=AuditBuffer)
+    _policy: RequestPolicy | None = None
+    _loaders: Loaders | None = None
+
+    @property
+    def policy(self) -> RequestPolicy:
+        if self._policy is None:
+            p = self.principal
+            self._policy = (
+                RequestPolicy(p.permissions, p.purposes) if p else RequestPolicy(frozenset(), ())
+            )
+        return self._policy
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            from resolvers.loaders import Loaders
+
+            self._loaders = Loaders(self)
+        return self._loaders
+
+    @property
+    def db(self) -> AsyncSession:
+        if self.session is None:
+            raise RuntimeError("no database session: execute through server.execution")
+        return self.session
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise unauthenticated()
+        return self.principal
+
+    def require(self, permission: Permission, what: str) -> Principal:
+        principal = self.require_principal()
+        if permission not in principal.permissions:
+            raise forbidden(what)
+        return principal
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.require_principal().tenant_id

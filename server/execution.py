@@ -1,0 +1,52 @@
+"""The unit of work around one GraphQL operation.
+
+Opens the request's tenant-scoped session, loads the tenant's cipher, executes, then
+either commits or (on any error) rolls back every write, so a failed mutation writes
+nothing; the audit of personal-data reads is written in the same transaction as the
+writes, or in its own after a rollback. Redactions are attached to the response here,
+so every exit path (query, mutation payload, node) reports them the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import ExecutionResult
+from strawberry import Schema
+
+from server.context import RequestContext
+
+
+async def execute_operation(
+    schema: Schema,
+    ctx: RequestContext,
+    query: str | None,
+    variables: dict[str, Any] | None = None,
+    operation_name: str | None = None,
+    **kwargs: Any,
+) -> ExecutionResult:
+    principal = ctx.principal
+    async with ctx.services.db.session(
+        principal.tenant_id if principal else None,
+        user_id=principal.user_id if principal else None,
+    ) as session:
+        ctx.session = session
+        if principal is not None:
+            ctx.cipher = await ctx.services.keyring.cipher(session, principal.tenant_id)
+        result = await schema.execute(
+            query,
+            variable_values=variables,
+            context_value=ctx,
+            operation_name=operation_name,
+            **kwargs,
+        )
+        if result.errors:
+            await session.rollback()
+        if principal is not None and ctx.audit:
+            await ctx.audit.flush(session, principal, ctx.request_id, operation_name)
+        await session.commit()
+    if ctx.redactions:
+        extensions = dict(result.extensions or {})
+        extensions["redactions"] = ctx.redactions
+        result.extensions = extensions
+    return result

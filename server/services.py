@@ -1,0 +1,38 @@
+"""Process-wide services, built once at start-up and shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auth.tokens import TokenIssuer
+from models.db import Database
+from privacy.keyring import KeyRing
+from server.settings import Settings
+
+
+@dataclass(eq=False)
+class Services:
+    settings: Settings
+    db: Database
+    keyring: KeyRing
+    tokens: TokenIssuer
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Optional services wired by the app (rate limiter, login backoff)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url, settings.app_database_url or None),
+            keyring=KeyRing(settings.master_keys, settings.active_master_key_id),
+            tokens=TokenIssuer(
+                settings.signing_key_pem,
+                settings.token_issuer,
+                settings.token_audience,
+                settings.access_token_ttl_s,
+            ),
+        )
+
+    async def close(self) -> None:
+        await self.db.dispose()

@@ -1,0 +1,184 @@
+"""The GraphQL HTTP endpoint: authentication, CSRF, and the unit of work per operation.
+
+GraphQL over HTTP: POST with JSON answers `application/graphql-response+json` when the
+client accepts it; GET runs queries only where configured, never mutations. Batched
+(array) requests are refused.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+
+import orjson
+from typing import Any
+
+from graphql import ExecutionResult
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import HTTPException
+from strawberry.http.typevars import Context
+
+from auth.sessions import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    AuthenticationError,
+    csrf_valid,
+    principal_from_bearer,
+    principal_from_cookie,
+)
+from server.context import RequestContext
+from server.execution import execute_operation
+from server.graphiql import graphiql_response
+from server.services import Services
+
+log = logging.getLogger("ledgerline.http")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_ACCEPT: contextvars.ContextVar[str] = contextvars.ContextVar("accept", default="")
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+    )
+
+
+class LedgerlineGraphQL(GraphQL[RequestContext, None]):
+    def __init__(self, schema: Any, services: Services, **kwargs: Any) -> None:
+        settings = services.settings
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=settings.allow_get_queries,
+            multipart_uploads_enabled=False,
+            **kwargs,
+        )
+        self.services = services
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 4406})  # no subscriptions yet
+            return
+        request = Request(scope, receive)
+        token = _ACCEPT.set(request.headers.get("accept", ""))
+        try:
+            response = await self._authenticate_and_run(request)
+        except HTTPException as exc:
+            response = _error(exc.status_code, "BAD_REQUEST", exc.reason)
+        finally:
+            _ACCEPT.reset(token)
+        await response(scope, receive, send)
+
+    async def _authenticate_and_run(self, request: Request) -> Response:
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/json":
+                return _error(
+                    415, "UNSUPPORTED_MEDIA_TYPE", "POST requests must use application/json."
+                )
+        try:
+            principal = await self._principal(request)
+        except AuthenticationError:
+            return _error(401, "UNAUTHENTICATED", "Your session or token is not valid.")
+        except _CsrfError:
+            return _error(
+                403, "CSRF_TOKEN_INVALID", "Cookie-authenticated requests need X-CSRF-Token."
+            )
+        state = request.scope.get("state") or {}
+        context = RequestContext(
+            services=self.services,
+            principal=principal,
+            request=request,
+            client_ip=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent", "")[:256] or None,
+        )
+        if state.get("request_id"):
+            context.request_id = state["request_id"]
+        return await self.run(request, context=context)
+
+    async def _principal(self, request: Request) -> Any:
+        header = request.headers.get("authorization")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise AuthenticationError("unsupported authorization scheme")
+            return await principal_from_bearer(self.services, token.strip())
+        secret = request.cookies.get(SESSION_COOKIE)
+        if secret:
+            if request.method != "GET" and not csrf_valid(secret, request.headers.get(CSRF_HEADER)):
+                raise _CsrfError()
+            try:
+                return await principal_from_cookie(self.services, secret)
+            except AuthenticationError:
+                return None  # an expired cookie is like no cookie; log-in replaces it
+        return None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_response()
+
+    async def get_context(self, request: Any, response: Any) -> RequestContext:  # pragma: no cover
+        raise RuntimeError("contexts are built in _authenticate_and_run")
+
+    async def parse_http_body(self, request_adapter: Any) -> Any:
+        data = await super().parse_http_body(request_adapter)
+        if isinstance(data, list):
+            raise HTTPException(400, "Batched requests are not supported.")
+        return data
+
+    async def execute_single(  # noqa: PLR0917
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> ExecutionResult:
+        from strawberry.types.graphql import OperationType
+
+        allowed = OperationType.from_http(request_adapter.method)
+        if not self.allow_queries_via_get and request_adapter.method == "GET":
+            allowed = allowed - {OperationType.QUERY}
+        context.response = sub_response
+        try:
+            return await execute_operation(
+                self.schema,
+                context,
+                request_data.query,
+                request_data.variables,
+                request_data.operation_name,
+                allowed_operation_types=allowed,
+            )
+        except Exception as exc:  # e.g. an operation type not allowed over GET
+            from strawberry.exceptions import InvalidOperationTypeError, MissingQueryError
+
+            if isinstance(exc, InvalidOperationTypeError):
+                raise HTTPException(405, exc.as_http_error_reason(request_adapter.method)) from exc
+            if isinstance(exc, MissingQueryError):
+                raise HTTPException(400, "No GraphQL query found in the request") from exc
+            raise
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse, sub_response: Response
+    ) -> Response:
+        """GraphQL over HTTP: the newer media type when the client accepts it, with 400
+        for a request that never reached execution (no `data`)."""
+        accept = _ACCEPT.get()
+        modern = GRAPHQL_RESPONSE in accept or "application/json" not in accept
+        response = super().create_response(response_data, sub_response)
+        if modern:
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            if "data" not in response_data and not sub_response.status_code:
+                response.status_code = 400
+        return response
+
+    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+        return orjson.dumps(data)
+
+
+class _CsrfError(Exception):
+    pass
