@@ -99,8 +99,10 @@ LIMIT_ERROR_CODES = frozenset(
 # `ofType`. So root `__schema`/`__type` fields get their own ceiling instead of
 # `max_depth`. That is safe because their cost is bounded by the size of the schema:
 # every cycle through `__Type` goes via `fields`/`interfaces`/`possibleTypes`/
-# `inputFields`, which graphql-core's `MaxIntrospectionDepthRule` (part of these rules)
-# caps at 3, and `ofType` chains end after the few wrappers a type really has.
+# `inputFields`, which graphql-core's `MaxIntrospectionDepthRule` caps at 3 (a coded
+# subclass of it is part of these rules, so it holds even without the specified
+# rules), and `ofType` chains end after the few wrappers a type really has. Anything
+# else named `__...` (`__typename`, a fragment called `__schema`, an alias) counts.
 INTROSPECTION_MAX_DEPTH = 20
 _INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 _PAGE_SIZE_ARGS = ("first", "last")
