@@ -91,8 +91,7 @@ ROLE_GRANTS: dict[Role, RoleGrant] = {
     ),
     Role.SUPPORT: RoleGrant(
         frozenset(
-            _READ_ALL
-            | {P.CONTACTS_READ_MASKED_PII, P.ACTIVITIES_READ_CONTENT, P.ACTIVITIES_WRITE}
+            _READ_ALL | {P.CONTACTS_READ_MASKED_PII, P.ACTIVITIES_READ_CONTENT, P.ACTIVITIES_WRITE}
         ),
         (Purpose.SUPPORT,),
     ),

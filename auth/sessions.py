@@ -60,7 +60,9 @@ async def open_session(
     """A cookie session or a refresh-token family, stored as a hash of its secret."""
     secret = secrets.token_urlsafe(32)
     ttl = (
-        services.settings.session_ttl_s if kind == "cookie" else services.settings.refresh_token_ttl_s
+        services.settings.session_ttl_s
+        if kind == "cookie"
+        else services.settings.refresh_token_ttl_s
     )
     row = AuthSession(
         kind=kind,

@@ -54,7 +54,8 @@ class AuthSession(SQLModel, table=True):
     __tablename__ = "auth_session"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["tenant_id", "user_id"], ["membership.tenant_id", "membership.user_id"],
+            ["tenant_id", "user_id"],
+            ["membership.tenant_id", "membership.user_id"],
             ondelete="CASCADE",
         ),
     )

@@ -17,8 +17,8 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Table, event
-from sqlalchemy.sql import visitors
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import TextClause
 
 from models.accounts import Membership

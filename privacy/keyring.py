@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
+from models.db import Database
 from models.tenancy import PLATFORM_KEY_ID, TenantKey
 from privacy.crypto import (
     KeyUnavailableError,
@@ -67,14 +68,19 @@ class KeyRing:
         self._cache[owner] = (cipher, time.monotonic())
         return cipher
 
-    async def platform_cipher(self, session: AsyncSession) -> TenantCipher:
-        """Account data (users) belongs to no tenant; it has its own data key."""
-        try:
-            return await self.cipher(session, PLATFORM_KEY_ID)
-        except KeyUnavailableError:
-            cipher = await self.create(session, PLATFORM_KEY_ID)
-            await session.flush()
-            return cipher
+    async def platform_cipher(self, db: Database) -> TenantCipher:
+        """Account data (users) belongs to no tenant; it has its own data key, read and
+        created in a session scoped to that key alone."""
+        cached = self._cache.get(PLATFORM_KEY_ID)
+        if cached is not None and time.monotonic() - cached[1] < CACHE_SECONDS:
+            return cached[0]
+        async with db.session(PLATFORM_KEY_ID) as session:
+            try:
+                return await self.cipher(session, PLATFORM_KEY_ID)
+            except KeyUnavailableError:
+                cipher = await self.create(session, PLATFORM_KEY_ID)
+                await session.commit()
+                return cipher
 
     async def rewrap(self, session: AsyncSession, owner: uuid.UUID) -> bool:
         """Re-wrap one data key under the active master key; True if it changed."""

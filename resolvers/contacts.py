@@ -64,10 +64,13 @@ async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
         return []
     clauses: list[Any] = []
     if f.company is not None:
-        clauses.append(Contact.company_id == await optional_ref(ctx, f.company, "Company", "company"))
+        clauses.append(
+            Contact.company_id == await optional_ref(ctx, f.company, "Company", "company")
+        )
     if f.lifecycle_stage is not None:
         clauses.append(
-            Contact.lifecycle_stage == v.choice(f.lifecycle_stage, LIFECYCLE_STAGES, "lifecycleStage")
+            Contact.lifecycle_stage
+            == v.choice(f.lifecycle_stage, LIFECYCLE_STAGES, "lifecycleStage")
         )
     if f.owner is not None:
         clauses.append(Contact.owner_id == await member_user_id(ctx, f.owner, "owner"))
@@ -82,7 +85,9 @@ async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
         clauses.append(
             _require_readable(ctx, Permission.CONTACTS_READ_PII, DataCategory.NAME, "search")
         )
-        pattern = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"  # type: ignore[union-attr]
+        pattern = (
+            "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )  # type: ignore[union-attr]
         clauses.append(
             or_(
                 Contact.first_name.ilike(pattern, escape="\\"),
@@ -187,7 +192,9 @@ async def contact_values(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
     if "lifecycle_stage" in data:
         stage = v.choice(data["lifecycle_stage"], LIFECYCLE_STAGES, "lifecycleStage")
         if stage is None:
-            raise AppError(Code.BAD_USER_INPUT, "lifecycleStage must not be null.", field="lifecycleStage")
+            raise AppError(
+                Code.BAD_USER_INPUT, "lifecycleStage must not be null.", field="lifecycleStage"
+            )
         out["lifecycle_stage"] = stage
     if "source" in data:
         out["source"] = v.text(data["source"], "source", 50)
@@ -209,7 +216,9 @@ async def create_contact(
     await ctx.db.flush()
     for record in consents:
         await append_consent(ctx.db, contact.id, record, ctx.principal.user_id)
-    ctx.audit.record("contact_created", f"contact {contact.id} with {len(consents)} consent records")
+    ctx.audit.record(
+        "contact_created", f"contact {contact.id} with {len(consents)} consent records"
+    )
     return await reload_contact(ctx, contact.id)
 
 
@@ -244,7 +253,9 @@ async def delete_contact(ctx: Any, global_id: str) -> uuid.UUID:
         update(Deal).where(Deal.primary_contact_id == contact.id).values(primary_contact_id=None)
     )
     await ctx.db.execute(
-        update(Activity).where(Activity.contact_id == contact.id).values(contact_id=None, body_enc=None)
+        update(Activity)
+        .where(Activity.contact_id == contact.id)
+        .values(contact_id=None, body_enc=None)
     )
     for model in (ConsentState, ConsentEvent, ProcessingEvent):
         await ctx.db.execute(delete(model).where(model.contact_id == contact.id))

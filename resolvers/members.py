@@ -17,7 +17,7 @@ async def members_by_user(ctx: Any, user_ids: list[uuid.UUID]) -> dict[uuid.UUID
         .join(User, User.id == Membership.user_id)
         .where(Membership.user_id.in_(user_ids))
     )
-    cipher = await ctx.services.keyring.platform_cipher(ctx.db)
+    cipher = await ctx.services.keyring.platform_cipher(ctx.services.db)
     out = {}
     for values in result:
         row = MemberRow.from_tuple(values[: len(MemberRow.NAMES)])

@@ -39,7 +39,13 @@ def build_schema(*, extensions: list[Any] | None = None, **kwargs: Any) -> straw
     return strawberry.Schema(
         query=query,
         mutation=mutation,
-        types=[contacts.Contact, companies.Company, deals.Deal, activities.Activity, members.Member],
+        types=[
+            contacts.Contact,
+            companies.Company,
+            deals.Deal,
+            activities.Activity,
+            members.Member,
+        ],
         extensions=extensions or [],
         schema_directives=[directives.TenantScoped, directives.Requires, directives.Pii],
         **kwargs,

@@ -169,7 +169,9 @@ class RequirePermission(FieldExtension):
         self.permission = permission
 
     def _check(self, info: strawberry.Info) -> None:
-        info.context.require(self.permission, f"read {info.parent_type.name}.{info.field_name}")
+        info.context.require(
+            self.permission, f"use {info._raw_info.parent_type.name}.{info.field_name}"
+        )
 
     def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
         self._check(info)

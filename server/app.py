@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from auth.accounts import bootstrap
 from auth.backoff import LoginBackoff
 from models.migrate import upgrade_database
 from schema.build import build_schema
@@ -56,6 +57,7 @@ def create_app(
         if migrate:
             await upgrade_database(settings)
         await services.db.verify_app_role()
+        await bootstrap(services)
         yield
         await close_storage(storage)
         await services.close()

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
-
-import orjson
 from typing import Any
 
+import orjson
 from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response

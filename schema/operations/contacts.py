@@ -109,9 +109,7 @@ class Query:
     ) -> Connection[Contact]:
         args = PageArgs(first, after, last, before)
         f = resolve.ContactFilterArgs(**vars(filter)) if filter else None
-        rows, page = await resolve.list_contacts(
-            info.context, f, order_by.value, descending, args
-        )
+        rows, page = await resolve.list_contacts(info.context, f, order_by.value, descending, args)
         return Connection(nodes=rows, _page=page)
 
     @guarded_field(permission=P.CONTACTS_READ, description="One contact by id.")

@@ -48,11 +48,15 @@ class Activity(Node):
     updated_at: datetime = plain_field("When the activity last changed.")
 
     @guarded_field(permission=P.CONTACTS_READ, description="The contact it is about.")
-    async def contact(self, root: strawberry.Parent[Any], info: strawberry.Info) -> ContactRef | None:
+    async def contact(
+        self, root: strawberry.Parent[Any], info: strawberry.Info
+    ) -> ContactRef | None:
         return await resolve.contact_of(info, root)
 
     @guarded_field(permission=P.COMPANIES_READ, description="The company it is about.")
-    async def company(self, root: strawberry.Parent[Any], info: strawberry.Info) -> CompanyRef | None:
+    async def company(
+        self, root: strawberry.Parent[Any], info: strawberry.Info
+    ) -> CompanyRef | None:
         return await resolve.company_of(info, root)
 
     @guarded_field(permission=P.DEALS_READ, description="The deal it is about.")

@@ -15,8 +15,6 @@ PurposeEnum = strawberry.enum(Purpose, name="Purpose", description="Why data is 
 LawfulBasisEnum = strawberry.enum(LawfulBasis, name="LawfulBasis")
 
 
-
-
 @strawberry.type(
     name="ConsentEvent",
     description="One entry of the append-only consent history.",

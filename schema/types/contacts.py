@@ -104,7 +104,9 @@ class Contact(Node):
         return root.erased_at is not None
 
     @guarded_field(permission=P.COMPANIES_READ, description="The company the person works for.")
-    async def company(self, root: strawberry.Parent[Any], info: strawberry.Info) -> CompanyRef | None:
+    async def company(
+        self, root: strawberry.Parent[Any], info: strawberry.Info
+    ) -> CompanyRef | None:
         return await resolve.company_of(info, root)
 
     @guarded_field(permission=P.MEMBERS_READ, description="The member who owns the contact.")

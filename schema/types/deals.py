@@ -42,7 +42,9 @@ class Deal(Node):
     updated_at: datetime = plain_field("When the deal last changed.")
 
     @guarded_field(permission=P.COMPANIES_READ, description="The company of the deal.")
-    async def company(self, root: strawberry.Parent[Any], info: strawberry.Info) -> CompanyRef | None:
+    async def company(
+        self, root: strawberry.Parent[Any], info: strawberry.Info
+    ) -> CompanyRef | None:
         return await resolve.company_of(info, root)
 
     @guarded_field(permission=P.CONTACTS_READ, description="The primary contact.")

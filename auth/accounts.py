@@ -1,0 +1,121 @@
+"""Account services: creating tenants with their owner, users, memberships.
+
+Used by sign-up, invitations and the demo seed; the GraphQL mutations wrap these.
+Policy sections 2.1 (account information), 10 (18+) and 12 (policy acknowledgement).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from pathlib import Path
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from auth.passwords import hash_password
+from auth.permissions import Role
+from models import Membership, PolicyAcceptance, PolicyVersion, Tenant, User
+from models.base import utcnow
+from server.services import Services
+
+CURRENT_POLICY_VERSION = "2026-11-01"
+MINIMUM_AGE = 18
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def is_adult(born: date, today: date | None = None) -> bool:
+    return age_on(born, today or date.today()) >= MINIMUM_AGE
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:60] or "tenant"
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+POLICY_TEXT = Path(__file__).resolve().parent.parent / "docs" / "privacy-policy.txt"
+POLICY_SHA256 = hashlib.sha256(
+    POLICY_TEXT.read_bytes() if POLICY_TEXT.exists() else b""
+).hexdigest()
+
+
+async def ensure_policy_version(session: object, version: str = CURRENT_POLICY_VERSION) -> None:
+    existing = await session.get(PolicyVersion, version)  # type: ignore[attr-defined]
+    if existing is None:
+        digest = POLICY_SHA256
+        session.add(PolicyVersion(version=version, published_at=utcnow(), text_sha256=digest))  # type: ignore[attr-defined]
+        await session.flush()  # type: ignore[attr-defined]
+
+
+async def find_user_id_by_email(services: Services, email: str) -> uuid.UUID | None:
+    cipher = await services.keyring.platform_cipher(services.db)
+    async with services.db.session(None) as session:
+        return (
+            await session.execute(
+                select(User.id).where(User.email_bidx == cipher.blind_index(email))
+            )
+        ).scalar_one_or_none()
+
+
+async def create_user(
+    services: Services, session: object, email: str, display_name: str, password: str,
+    birth_year: int, policy_version: str = CURRENT_POLICY_VERSION,
+) -> User:  # fmt: skip
+    cipher = await services.keyring.platform_cipher(services.db)
+    await ensure_policy_version(session, policy_version)
+    user = User(
+        email_enc=cipher.encrypt(email),  # type: ignore[arg-type]
+        email_bidx=cipher.blind_index(email),  # type: ignore[arg-type]
+        display_name=display_name,
+        password_hash=hash_password(password),
+        birth_year=birth_year,
+        policy_version=policy_version,
+    )
+    session.add(user)  # type: ignore[attr-defined]
+    await session.flush()  # type: ignore[attr-defined]
+    session.add(PolicyAcceptance(user_id=user.id, version=policy_version, method="signup_checkbox"))  # type: ignore[attr-defined]
+    return user
+
+
+async def create_tenant(
+    services: Services, session: object, name: str, region: str, slug: str | None = None
+) -> Tenant:
+    base = slug or slugify(name)
+    candidate = base
+    while (
+        await session.execute(select(Tenant.id).where(Tenant.slug == candidate))  # type: ignore[attr-defined]
+    ).first() is not None:
+        candidate = f"{base}-{uuid.uuid4().hex[:6]}"
+    tenant = Tenant(name=name, slug=candidate, region=region)
+    session.add(tenant)  # type: ignore[attr-defined]
+    await session.flush()  # type: ignore[attr-defined]
+    session.info["tenant_id"] = tenant.id  # type: ignore[attr-defined]
+    await services.keyring.create(session, tenant.id)  # type: ignore[arg-type]
+    return tenant
+
+
+async def add_membership(
+    session: object, tenant_id: uuid.UUID, user_id: uuid.UUID, role: Role
+) -> None:
+    session.add(Membership(tenant_id=tenant_id, user_id=user_id, role=role.value))  # type: ignore[attr-defined]
+    await session.flush()  # type: ignore[attr-defined]
+
+
+async def bootstrap(services: Services) -> None:
+    """Create what every installation needs before the first write transaction: the
+    platform data key (account data) and the current policy version."""
+    await services.keyring.platform_cipher(services.db)
+    async with services.db.session(None) as session:
+        await ensure_policy_version(session)
+        await session.commit()

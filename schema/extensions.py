@@ -1,0 +1,110 @@
+"""Schema-wide extensions, in the order they must run (see schema/limits.py).
+
+1. Token limit with a parse cache (the same limit, parsed once per distinct document).
+2. Depth, alias, directive and cost limits.
+3. Introspection only where the profile allows it.
+4. Masking of unexpected errors: a generic message and the request id for the client,
+   the full error in the server log; expected errors keep their message and code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from graphql import DocumentNode, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import MaskErrors, SchemaExtension
+
+from schema.limits import LimitsExtension, TokenLimitExtension, parse_with_token_limit
+from server.settings import Limits, Settings
+
+log = logging.getLogger("ledgerline.errors")
+
+
+@lru_cache(maxsize=512)
+def _cached_parse(query: str, max_tokens: int) -> DocumentNode:
+    return parse_with_token_limit(query, max_tokens)
+
+
+class CachedTokenLimit(TokenLimitExtension):
+    """TokenLimitExtension whose successful parses are cached by document text.
+
+    Refusals are not cached (lru_cache does not store exceptions), so a refused
+    document costs at most `max_tokens` of lexing each time.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query and not context.parse_options:
+            try:
+                context.graphql_document = _cached_parse(context.query, self.max_token_count)
+            except GraphQLError as error:
+                if (error.extensions or {}).get("code") == "TOO_MANY_TOKENS":
+                    raise
+                # Other syntax errors: strawberry parses again and reports them as usual.
+            yield
+            return
+        yield from super().on_parse()
+
+    @classmethod
+    def for_limits(cls, limits: Limits) -> type[CachedTokenLimit]:
+        return type(cls.__name__, (cls,), {"default_max_tokens": limits.max_tokens})
+
+
+class IntrospectionPolicy(SchemaExtension):
+    """`on` for everyone, `authenticated` for signed-in callers only, or `off`."""
+
+    mode: ClassVar[str] = "on"
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        principal = getattr(context.context, "principal", None)
+        if self.mode == "off" or (self.mode == "authenticated" and principal is None):
+            context.validation_rules = (
+                *context.validation_rules,
+                NoSchemaIntrospectionCustomRule,
+            )
+        yield
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        log.error(
+            "unexpected error in %s (request %s)",
+            ".".join(str(p) for p in error.path or ()),
+            request_id,
+            exc_info=error.original_error,
+        )
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+def schema_extensions(settings: Settings) -> list[Any]:
+    introspection = type(
+        "IntrospectionPolicy", (IntrospectionPolicy,), {"mode": settings.introspection}
+    )
+    return [
+        CachedTokenLimit.for_limits(settings.limits),
+        LimitsExtension.for_limits(settings.limits),
+        introspection,
+        MaskUnexpectedErrors,
+    ]

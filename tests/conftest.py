@@ -1,0 +1,64 @@
+"""Shared fixtures: settings in a temporary data directory, a migrated database per
+test (copied from one migrated template), services, tenant worlds and a runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from server.services import Services
+from server.settings import Settings, load_settings
+from tests.support.world import Runner, TenantWorld, make_tenant
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from models.migrate import upgrade_sync
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, template_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    db_path = tmp_path / "ledgerline.db"
+    shutil.copy(template_db, db_path)
+    monkeypatch.setenv("LEDGERLINE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db_path}")
+    monkeypatch.delenv("ENV", raising=False)
+    for name in list(os.environ):
+        if name.startswith("LEDGERLINE_") and name != "LEDGERLINE_DATA_DIR":
+            monkeypatch.delenv(name)
+    yield load_settings()
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    from auth.accounts import bootstrap
+
+    services = Services.from_settings(settings)
+    await bootstrap(services)
+    yield services
+    await services.close()
+
+
+@pytest.fixture
+def runner(services: Services) -> Runner:
+    return Runner(services)
+
+
+@pytest.fixture
+async def tenant_a(services: Services) -> TenantWorld:
+    return await make_tenant(services, "Acme Corp")
+
+
+@pytest.fixture
+async def tenant_b(services: Services) -> TenantWorld:
+    return await make_tenant(services, "Globex Inc")
