@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from pathlib import Path
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 
