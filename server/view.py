@@ -12,12 +12,12 @@ import logging
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
-from strawberry.http.exceptions import HTTPException
 from strawberry.http.typevars import Context
 
 from auth.sessions import (

@@ -1,0 +1,136 @@
+"""The `ledgerline` command: serve, migrate, seed-demo, print-schema, rotate-keys."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Ledgerline: privacy-first multi-tenant CRM GraphQL API.", no_args_is_help=True
+)
+console = Console(stderr=True)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from server.settings import ConfigurationError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigurationError as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (SQLite file or DATABASE_URL)."""
+    from models.migrate import upgrade_sync
+
+    settings = _settings()
+    upgrade_sync(settings.database_url)
+    console.print("migrated")
+
+
+async def _seed(if_empty: bool, contacts: int) -> None:
+    from auth.accounts import bootstrap
+    from server.seed import DEMO_PASSWORD, SeedSize, is_empty, seed_demo
+    from server.services import Services
+
+    services = Services.from_settings(_settings())
+    try:
+        await bootstrap(services)
+        if if_empty and not await is_empty(services):
+            console.print("database already has data; not seeding")
+            return
+        size = SeedSize(contacts=contacts, companies=max(contacts // 8, 10),
+                        deals=contacts // 2, activities=contacts)  # fmt: skip
+        for tenant in await seed_demo(services, size):
+            console.print(f"[green]seeded[/green] tenant {tenant.slug}")
+            for role, email in tenant.emails.items():
+                console.print(f"  {role.value:10} {email}  password: {DEMO_PASSWORD}")
+    finally:
+        await services.close()
+
+
+@app.command("seed-demo")
+def seed_demo(
+    if_empty: bool = typer.Option(False, help="Only seed an empty database."),
+    contacts: int = typer.Option(500, help="Contacts per tenant (two tenants)."),
+) -> None:
+    """Two demo tenants, a user for every role, about a thousand contacts in all."""
+    from models.migrate import upgrade_sync
+
+    upgrade_sync(_settings().database_url)
+    asyncio.run(_seed(if_empty, contacts))
+
+
+@app.command("print-schema")
+def print_schema() -> None:
+    """Print the GraphQL SDL (committed as schema.graphql)."""
+    from schema.build import build_schema
+
+    sys.stdout.write(str(build_schema()) + "\n")
+
+
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-wrap every tenant data key under the active master key (no downtime)."""
+
+    async def run() -> int:
+        from sqlalchemy import select
+
+        from server.services import Services
+
+        services = Services.from_settings(_settings())
+        changed = 0
+        try:
+            from models import Tenant
+            from models.tenancy import PLATFORM_KEY_ID
+
+            async with services.db.session(None) as session:
+                owners = [r[0] for r in await session.execute(select(Tenant.id))]
+            for owner in [PLATFORM_KEY_ID, *owners]:
+                async with services.db.session(owner) as session:
+                    if await services.keyring.rewrap(session, owner):
+                        changed += 1
+                    await session.commit()
+        finally:
+            await services.close()
+        return changed
+
+    console.print(f"re-wrapped {asyncio.run(run())} data keys")
+
+
+@app.command()
+def serve(
+    seed_if_empty: bool = typer.Option(False, help="Seed demo data when the database is empty."),
+    host: str | None = None,
+    port: int | None = None,
+) -> None:
+    """Migrate, optionally seed, and serve the API with uvicorn."""
+    import uvicorn
+
+    from models.migrate import upgrade_sync
+
+    settings = _settings()
+    upgrade_sync(settings.database_url)
+    if seed_if_empty:
+        asyncio.run(_seed(True, 500))
+    console.print(
+        f"Ledgerline ({settings.env}) on http://{host or settings.host}:{port or settings.port}/graphql"
+    )
+    uvicorn.run(
+        "server.app:app_factory",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        ws="none",
+    )
+
+
+if __name__ == "__main__":
+    app()
