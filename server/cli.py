@@ -119,14 +119,13 @@ def serve(
     upgrade_sync(settings.database_url)
     if seed_if_empty:
         asyncio.run(_seed(True, 500))
-    console.print(
-        f"Ledgerline ({settings.env}) on http://{host or settings.host}:{port or settings.port}/graphql"
-    )
+    host, port = host or settings.host, port or settings.port
+    console.print(f"Ledgerline ({settings.env}) on http://{host}:{port}/graphql")
     uvicorn.run(
         "server.app:app_factory",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         log_level="info",
         ws="none",
     )
