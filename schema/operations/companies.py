@@ -1,0 +1,100 @@
+"""Queries and mutations for companies."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+
+from auth.permissions import Permission as P
+from resolvers import company_ops as resolve
+from resolvers.global_ids import encode_id
+from resolvers.pagination import PageArgs
+from resolvers.references import existing
+from schema.operations.inputs import DeletePayload, present
+from schema.policy import guarded_field
+from schema.types.companies import Company
+from schema.types.pagination import Connection
+
+
+@strawberry.enum(description="Non-personal columns a company list can be ordered by.")
+class CompanyOrderField(enum.Enum):
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    NAME = "NAME"
+
+
+@strawberry.input
+class CompanyFilter:
+    search: str | None = strawberry.field(
+        default=None, description="Text in the company name, case-insensitive."
+    )
+    industry: str | None = strawberry.field(
+        default=None, description="Exact industry, case-insensitive."
+    )
+    owner: strawberry.ID | None = None
+
+
+@strawberry.input
+class CompanyInput:
+    name: str | None = strawberry.UNSET
+    domain: str | None = strawberry.UNSET
+    industry: str | None = strawberry.UNSET
+    size: int | None = strawberry.UNSET
+    address: str | None = strawberry.UNSET
+    owner: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.type
+class CompanyPayload:
+    company: Company
+
+
+@strawberry.type
+class Query:
+    @guarded_field(permission=P.COMPANIES_READ, description="Companies of your tenant, one page.")
+    async def companies(
+        self,
+        info: strawberry.Info,
+        filter: CompanyFilter | None = None,
+        order_by: CompanyOrderField = CompanyOrderField.CREATED_AT,
+        descending: bool = True,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Company]:
+        args = PageArgs(first, after, last, before)
+        f = resolve.CompanyFilterArgs(**vars(filter)) if filter else None
+        rows, page = await resolve.list_companies(info.context, f, order_by.value, descending, args)
+        return Connection(nodes=rows, _page=page)
+
+    @guarded_field(permission=P.COMPANIES_READ, description="One company by id.")
+    async def company(self, info: strawberry.Info, id: strawberry.ID) -> Company:
+        return await existing(info.context, id, "Company", "id")
+
+
+def _payload(row: Any) -> CompanyPayload:
+    return CompanyPayload(company=row)
+
+
+@strawberry.type
+class Mutation:
+    @guarded_field(permission=P.COMPANIES_WRITE, description="Create a company.")
+    async def create_company(self, info: strawberry.Info, input: CompanyInput) -> CompanyPayload:
+        return _payload(await resolve.create_company(info.context, present(input)))
+
+    @guarded_field(permission=P.COMPANIES_WRITE, description="Change a company's fields.")
+    async def update_company(
+        self, info: strawberry.Info, id: strawberry.ID, input: CompanyInput
+    ) -> CompanyPayload:
+        return _payload(await resolve.update_company(info.context, id, present(input)))
+
+    @guarded_field(
+        permission=P.COMPANIES_WRITE,
+        description="Delete a company; its contacts, deals and activities are kept, unlinked.",
+    )
+    async def delete_company(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+        deleted = await resolve.delete_company(info.context, id)
+        return DeletePayload(deleted_id=strawberry.ID(encode_id("Company", deleted)))
