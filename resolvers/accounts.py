@@ -1,0 +1,548 @@
+"""Accounts and sign-in: sign-up, log-in, tokens, tenant switch, log-out, members.
+
+Thin over auth/: the services there create tenants, users and sessions; this module
+validates input, keeps the refusals free of side effects and of account enumeration
+where it matters (log-in), and maps every failure to a stable AppError code.
+
+Sessions used here:
+- unauthenticated operations (sign-up, log-in, refresh) never touch `ctx.db` (it has
+  no tenant); they open their own short sessions and commit what must survive;
+- member management writes through `ctx.db` (tenant-scoped), so a refusal rolls back.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from auth.accounts import add_membership, create_tenant, create_user, is_adult
+from auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from auth.permissions import Permission, Role
+from auth.principal import Principal
+from auth.sessions import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    csrf_token_for,
+    hash_secret,
+    issue_access_token,
+    open_session,
+    revoke_session,
+)
+from models import Activity, AuthSession, Company, Contact, Deal, Membership, Tenant, User
+from models.base import utcnow
+from models.tenancy import DATA_REGIONS
+from privacy.purposes import Purpose
+from resolvers import validation
+from resolvers.global_ids import encode_id, try_decode
+from resolvers.members import members_by_user
+from resolvers.rows import MemberRow
+from server.errors import AppError, Code, bad_input, forbidden, not_found, unauthenticated
+from server.ratelimit import RateLimitExceeded, enforce
+
+INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
+UNUSABLE_BIRTH_YEAR = 0
+"""Birth year of an invited user who has not yet confirmed their age (see invite)."""
+
+
+# --- errors ------------------------------------------------------------------------
+
+
+def invalid_credentials() -> AppError:
+    return AppError(Code.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
+
+
+def rate_limited(exc: RateLimitExceeded) -> AppError:
+    return AppError(
+        Code.RATE_LIMITED,
+        f"Too many attempts. Try again in {exc.retry_after_s} seconds.",
+        retryAfter=exc.retry_after_s,
+    )
+
+
+def _invalid_refresh() -> AppError:
+    return AppError(Code.UNAUTHENTICATED, "This refresh token is not valid. Sign in again.")
+
+
+async def _limit_auth(ctx: Any) -> None:
+    """The stricter `auth` bucket per client IP (skipped when no limiter is wired)."""
+    limiter = ctx.services.extras.get("rate_limiter")
+    if limiter is None:
+        return
+    try:
+        await enforce(limiter, "auth", f"ip:{ctx.client_ip or 'unknown'}")
+    except RateLimitExceeded as exc:
+        raise rate_limited(exc) from exc
+
+
+# --- read models -------------------------------------------------------------------
+
+
+@dataclass
+class TenantRow:
+    id: uuid.UUID
+    name: str
+    slug: str
+    region: str
+
+    @property
+    def gid(self) -> str:
+        return encode_id("Tenant", self.id)
+
+
+@dataclass
+class MembershipInfo:
+    tenant: TenantRow
+    role: Role
+    created_at: datetime
+
+
+@dataclass
+class MeRow:
+    """The caller's own account; no data subject state: account holders' data is
+    shown to themselves (the fields are declared with subject_bound=False)."""
+
+    user_id: uuid.UUID
+    email: str | None
+    display_name: str
+    birth_year: int | None
+    policy_version: str
+    created_at: datetime
+    last_login_at: datetime | None
+    current_tenant: TenantRow
+    role: Role
+    permissions: list[Permission]
+    purposes: list[Purpose]
+    memberships: list[MembershipInfo]
+    subject_state: Any = None
+    subject_id: Any = None
+
+    @property
+    def gid(self) -> str:
+        return encode_id("Member", self.user_id)
+
+
+@dataclass
+class SignedIn:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    tenant: TenantRow
+    me: MeRow
+
+
+@dataclass
+class SignUpData:
+    email: str
+    password: str
+    display_name: str
+    organisation_name: str
+    date_of_birth: date
+    region: str = "eu"
+    accept_privacy_policy: bool = False
+    marketing_opt_in: bool = False
+
+
+async def _memberships(services: Any, user_id: uuid.UUID) -> list[MembershipInfo]:
+    """All of the user's memberships, oldest first (a session scoped to the user)."""
+    async with services.db.session(None, user_scope=user_id) as session:
+        result = await session.execute(
+            select(
+                Membership.role,
+                Membership.created_at,
+                Tenant.id,
+                Tenant.name,
+                Tenant.slug,
+                Tenant.region,
+            )
+            .join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(Membership.user_id == user_id)
+            .order_by(Membership.created_at, Tenant.id)
+        )
+        return [
+            MembershipInfo(TenantRow(tid, name, slug, region), Role(role), created)
+            for role, created, tid, name, slug, region in result
+        ]
+
+
+async def load_me(services: Any, principal: Principal) -> MeRow:
+    async with services.db.session(None) as session:
+        user = await session.get(User, principal.user_id)
+    if user is None:
+        raise unauthenticated()
+    memberships = await _memberships(services, principal.user_id)
+    current = next((m for m in memberships if m.tenant.id == principal.tenant_id), None)
+    if current is None:
+        raise unauthenticated()
+    cipher = await services.keyring.platform_cipher(services.db)
+    return MeRow(
+        user_id=user.id,
+        email=cipher.decrypt(user.email_enc),
+        display_name=user.display_name,
+        birth_year=user.birth_year or None,
+        policy_version=user.policy_version,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+        current_tenant=current.tenant,
+        role=principal.role,
+        permissions=sorted(principal.permissions, key=lambda p: p.value),
+        purposes=list(principal.purposes),
+        memberships=memberships,
+    )
+
+
+async def me(ctx: Any) -> MeRow:
+    return await load_me(ctx.services, ctx.require_principal())
+
+
+# --- sign-up -----------------------------------------------------------------------
+
+
+def _check_sign_up(data: SignUpData) -> tuple[str, str, str]:
+    """Every refusal happens here, before anything is written."""
+    email = validation.email(data.email)
+    assert email is not None
+    name = validation.text(data.display_name, "displayName", 200, required=True)
+    org = validation.text(data.organisation_name, "organisationName", 200, required=True)
+    validation.choice(data.region, DATA_REGIONS, "region")
+    if not data.accept_privacy_policy:
+        raise bad_input(
+            "You must accept the privacy policy to create an account.", "acceptPrivacyPolicy"
+        )
+    if data.marketing_opt_in:
+        raise bad_input(
+            "Ledgerline sends no marketing to account holders; marketingOptIn must be false.",
+            "marketingOptIn",
+        )
+    born = data.date_of_birth
+    if born > date.today() or born.year < 1900:
+        raise bad_input("dateOfBirth must be a date in the past.", "dateOfBirth")
+    if not is_adult(born):
+        raise AppError(
+            Code.AGE_REQUIREMENT_NOT_MET,
+            "You must be at least 18 years old to use Ledgerline.",
+            field="dateOfBirth",
+        )
+    problem = password_problem(data.password, email)
+    if problem is not None:
+        raise AppError(Code.WEAK_PASSWORD, problem, field="password")
+    return email, name or "", org or ""
+
+
+def _email_taken() -> AppError:
+    return AppError(
+        Code.CONFLICT,
+        "An account with this email already exists. Sign in, or reset your password.",
+        field="email",
+    )
+
+
+async def sign_up(ctx: Any, data: SignUpData) -> SignedIn:
+    """A tenant, its owner and the policy acceptance in one transaction; then signed in.
+
+    Only the birth year is stored (policy section 10), never the date.
+    """
+    await _limit_auth(ctx)
+    email, name, org = _check_sign_up(data)
+    services = ctx.services
+    cipher = await services.keyring.platform_cipher(services.db)
+    async with services.db.session(None) as session:
+        taken = (
+            await session.execute(
+                select(User.id).where(User.email_bidx == cipher.blind_index(email))
+            )
+        ).first()
+        if taken is not None:
+            raise _email_taken()
+        tenant = await create_tenant(services, session, org, data.region)
+        user = await create_user(
+            services, session, email, name, data.password, data.date_of_birth.year
+        )
+        await add_membership(session, tenant.id, user.id, Role.OWNER)
+        try:
+            await session.commit()
+        except Exception as exc:  # a concurrent sign-up with the same email
+            from sqlalchemy.exc import IntegrityError
+
+            if isinstance(exc, IntegrityError):
+                raise _email_taken() from exc
+            raise
+    return await _sign_in(ctx, user.id, tenant.id, Role.OWNER)
+
+
+# --- sign-in, tokens, tenant switch, log-out ---------------------------------------
+
+
+def _set_cookies(ctx: Any, secret: str) -> None:
+    settings = ctx.services.settings
+    response = ctx.response
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=settings.session_ttl_s,
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf_token_for(secret),
+        max_age=settings.session_ttl_s,
+        path="/",
+        httponly=False,
+        secure=settings.secure_cookies,
+        samesite="strict",
+    )
+
+
+def _clear_cookies(ctx: Any) -> None:
+    secure = ctx.services.settings.secure_cookies
+    ctx.response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True)
+    ctx.response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, samesite="strict")
+
+
+async def _sign_in(
+    ctx: Any, user_id: uuid.UUID, tenant_id: uuid.UUID, role: Role, *, cookie: bool = True
+) -> SignedIn:
+    """A refresh session and its access token, plus a cookie session for browsers.
+
+    The request's principal becomes the signed-in one, so the payload's `me` shows the
+    caller's own data (it is never redacted from themselves).
+    """
+    services = ctx.services
+    refresh = await open_session(services, user_id, tenant_id, "refresh")
+    principal = Principal.for_role(user_id, tenant_id, role, "bearer", refresh.session_id)
+    access = issue_access_token(services, principal)
+    if cookie and ctx.response is not None:
+        browser = await open_session(services, user_id, tenant_id, "cookie")
+        _set_cookies(ctx, browser.secret)
+    ctx.principal = principal
+    ctx._policy = None
+    me_row = await load_me(services, principal)
+    return SignedIn(access, refresh.secret, services.tokens.ttl_s, me_row.current_tenant, me_row)
+
+
+async def log_in(ctx: Any, email: str, password: str, tenant: str | None) -> SignedIn:
+    """Unknown email and wrong password: same code, same message, same work (the
+    dummy hash), same backoff."""
+    services = ctx.services
+    ip = ctx.client_ip or "unknown"
+    await _limit_auth(ctx)
+    backoff = services.extras.get("login_backoff")
+    if backoff is not None:
+        try:
+            await backoff.check(email, ip)
+        except RateLimitExceeded as exc:
+            raise rate_limited(exc) from exc
+    cipher = await services.keyring.platform_cipher(services.db)
+    async with services.db.session(None) as session:
+        user = (
+            await session.execute(select(User).where(User.email_bidx == cipher.blind_index(email)))
+        ).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password)
+    memberships = await _memberships(services, user.id) if ok and user else []
+    if not ok or user is None or not memberships:
+        if backoff is not None:
+            await backoff.record_failure(email, ip)
+        raise invalid_credentials()
+    if backoff is not None:
+        await backoff.record_success(email, ip)
+    chosen = memberships[0]
+    if tenant is not None:
+        wanted = try_decode(tenant, "Tenant")
+        chosen = next((m for m in memberships if m.tenant.id == wanted), None)  # type: ignore[assignment]
+        if chosen is None:
+            raise not_found("tenant")
+    async with services.db.session(None) as session:
+        row = await session.get(User, user.id)
+        assert row is not None
+        row.last_login_at = utcnow()
+        if needs_rehash(row.password_hash):
+            row.password_hash = hash_password(password)
+        await session.commit()
+    return await _sign_in(ctx, user.id, chosen.tenant.id, chosen.role)
+
+
+async def _revoke_refresh_family(services: Any, row: AuthSession) -> None:
+    async with services.db.session(None) as session:
+        await session.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.user_id == row.user_id,
+                AuthSession.tenant_id == row.tenant_id,
+                AuthSession.kind == "refresh",
+                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+            )
+            .values(revoked_at=utcnow())
+        )
+        await session.commit()
+
+
+async def refresh(ctx: Any, refresh_token: str) -> SignedIn:
+    """Rotate: the presented refresh session is revoked and a new one opened. A spent
+    (revoked) token presented again is reuse: every refresh session of that user in
+    that tenant is revoked."""
+    services = ctx.services
+    async with services.db.session(None) as session:
+        row = (
+            await session.execute(
+                select(AuthSession).where(
+                    AuthSession.secret_hash == hash_secret(refresh_token),
+                    AuthSession.kind == "refresh",
+                )
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise _invalid_refresh()
+        if row.revoked_at is not None:
+            await session.rollback()
+            await _revoke_refresh_family(services, row)
+            raise _invalid_refresh()
+        if row.expires_at <= utcnow():
+            raise _invalid_refresh()
+        spent = await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == row.id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .values(revoked_at=utcnow())
+        )
+        await session.commit()
+    if spent.rowcount != 1:  # type: ignore[attr-defined]  # a concurrent use won the race
+        await _revoke_refresh_family(services, row)
+        raise _invalid_refresh()
+    memberships = await _memberships(services, row.user_id)
+    current = next((m for m in memberships if m.tenant.id == row.tenant_id), None)
+    if current is None:
+        raise _invalid_refresh()
+    return await _sign_in(ctx, row.user_id, row.tenant_id, current.role, cookie=False)
+
+
+async def switch_tenant(ctx: Any, tenant: str) -> SignedIn:
+    """Another of the caller's tenants; a foreign or unknown id is the same NOT_FOUND."""
+    principal = ctx.require_principal()
+    wanted = try_decode(tenant, "Tenant")
+    memberships = await _memberships(ctx.services, principal.user_id)
+    chosen = next((m for m in memberships if m.tenant.id == wanted), None)
+    if chosen is None:
+        raise not_found("tenant")
+    cookie = principal.auth_method == "cookie"
+    if cookie and principal.session_id is not None:
+        await revoke_session(ctx.services, principal.session_id)
+    return await _sign_in(ctx, principal.user_id, chosen.tenant.id, chosen.role, cookie=cookie)
+
+
+async def log_out(ctx: Any) -> bool:
+    """Revoke the current session (cookie session or refresh family) and clear cookies."""
+    principal = ctx.principal
+    if principal is not None and principal.session_id is not None:
+        await revoke_session(ctx.services, principal.session_id)
+    if ctx.response is not None:
+        _clear_cookies(ctx)
+    return principal is not None
+
+
+# --- members -----------------------------------------------------------------------
+
+
+def _member_missing() -> AppError:
+    return AppError(Code.NOT_FOUND, "No member with this id.", field="member")
+
+
+async def _membership(ctx: Any, member: str) -> Membership:
+    user_id = try_decode(member, "Member")
+    found = None
+    if user_id is not None:
+        found = (
+            await ctx.db.execute(select(Membership).where(Membership.user_id == user_id))
+        ).scalar_one_or_none()
+    if found is None:
+        raise _member_missing()
+    return found
+
+
+async def _owner_count(ctx: Any) -> int:
+    return (
+        await ctx.db.execute(
+            select(func.count()).select_from(Membership).where(Membership.role == Role.OWNER.value)
+        )
+    ).scalar_one()
+
+
+def _require_owner_for(ctx: Any, *roles: Role) -> None:
+    """Only an owner may grant, take away or remove the owner role."""
+    if Role.OWNER in roles and ctx.require_principal().role is not Role.OWNER:
+        raise forbidden("grant or remove the owner role")
+
+
+async def _member_row(ctx: Any, user_id: uuid.UUID) -> MemberRow:
+    return (await members_by_user(ctx, [user_id]))[user_id]
+
+
+async def invite_member(ctx: Any, email: str, role: Role, display_name: str | None) -> MemberRow:
+    """Adds an existing account by email, or creates one with a random password that
+    nobody knows (the invitee sets their own through password reset, and confirms
+    their age and the policy then: until that, birth year 0 and no policy version)."""
+    _require_owner_for(ctx, role)
+    address = validation.email(email)
+    assert address is not None
+    name = validation.text(display_name, "displayName", 200)
+    services = ctx.services
+    cipher = await services.keyring.platform_cipher(services.db)
+    session = ctx.db
+    user_id = (
+        await session.execute(select(User.id).where(User.email_bidx == cipher.blind_index(address)))
+    ).scalar_one_or_none()
+    if user_id is None:
+        user = User(
+            email_enc=cipher.encrypt(address),  # type: ignore[arg-type]
+            email_bidx=cipher.blind_index(address),  # type: ignore[arg-type]
+            display_name=name or address.split("@", 1)[0],
+            password_hash=hash_password(secrets.token_urlsafe(32)),
+            birth_year=UNUSABLE_BIRTH_YEAR,
+            policy_version="",
+        )
+        session.add(user)
+        await session.flush()
+        user_id = user.id
+    else:
+        already = (
+            await session.execute(select(Membership.id).where(Membership.user_id == user_id))
+        ).first()
+        if already is not None:
+            raise AppError(Code.CONFLICT, "This person is already a member.", field="email")
+    await add_membership(session, ctx.tenant_id, user_id, role)
+    return await _member_row(ctx, user_id)
+
+
+async def change_role(ctx: Any, member: str, role: Role) -> MemberRow:
+    target = await _membership(ctx, member)
+    current = Role(target.role)
+    _require_owner_for(ctx, current, role)
+    if current is Role.OWNER and role is not Role.OWNER and await _owner_count(ctx) <= 1:
+        raise AppError(Code.LAST_OWNER, "A tenant keeps at least one owner.", field="member")
+    target.role = role.value
+    target.updated_at = utcnow()
+    await ctx.db.flush()
+    return await _member_row(ctx, target.user_id)
+
+
+async def remove_member(ctx: Any, member: str) -> str:
+    """Their records stay, without an owner or author; their sessions in this tenant
+    end (deleted with the membership)."""
+    target = await _membership(ctx, member)
+    current = Role(target.role)
+    _require_owner_for(ctx, current)
+    if current is Role.OWNER and await _owner_count(ctx) <= 1:
+        raise AppError(Code.LAST_OWNER, "A tenant keeps at least one owner.", field="member")
+    user_id = target.user_id
+    db = ctx.db
+    for model in (Contact, Company, Deal):
+        await db.execute(update(model).where(model.owner_id == user_id).values(owner_id=None))
+    await db.execute(update(Activity).where(Activity.author_id == user_id).values(author_id=None))
+    await db.delete(target)  # its sessions go with it (ON DELETE CASCADE)
+    await db.flush()
+    return encode_id("Member", user_id)

@@ -1,0 +1,226 @@
+"""Accounts and sign-in (policy sections 2.1, 8, 10, 12): sign-up, log-in, tokens,
+tenant switch, log-out, the caller's own account (`me`) and member management."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from auth.permissions import Permission as P
+from auth.permissions import Role
+from privacy.categories import DataCategory as C
+from privacy.purposes import Purpose
+from resolvers import accounts as resolve
+from resolvers.members import list_members
+from schema.operations.inputs import DeletePayload
+from schema.policy import guarded_field, pii_field, plain_field
+from schema.types import consent as _consent_types  # noqa: F401  (registers Purpose)
+from schema.types.members import Member
+
+RoleEnum = (
+    Role
+    if hasattr(Role, "_enum_definition")
+    else strawberry.enum(Role, name="Role", description="A member's role in a tenant.")
+)
+
+# Account holders see their own data: every role holds MEMBERS_READ (asserted by the
+# tests for each role), and the data is not bound to a contact's consent state.
+_OWN = P.MEMBERS_READ
+
+
+@strawberry.type(description="A tenant (organisation) the caller belongs to.")
+class TenantInfo:
+    gid: strawberry.ID = plain_field("Opaque global id of the tenant.", name="id")
+    name: str = plain_field("The organisation's name.")
+    slug: str = plain_field("Short unique name of the tenant.")
+    region: str = plain_field("Where the tenant's data is stored: eu or us.")
+
+
+@strawberry.type(description="One of the caller's memberships.")
+class TenantMembership:
+    tenant: TenantInfo = plain_field("The tenant.")
+    role: Role = plain_field("The caller's role in it.")
+
+
+@strawberry.type(description="Your own account (policy section 2.1; right of access).")
+class Me:
+    gid: strawberry.ID = plain_field(
+        "Opaque global id (equal to your Member id in each tenant).", name="id"
+    )
+    email: str | None = pii_field(
+        category=C.EMAIL,
+        permission=_OWN,
+        source="email",
+        subject_bound=False,
+        description="Your sign-in email.",
+    )
+    display_name: str | None = pii_field(
+        category=C.NAME,
+        permission=_OWN,
+        source="display_name",
+        subject_bound=False,
+        description="Your display name.",
+    )
+    birth_year: int | None = pii_field(
+        category=C.DATE_OF_BIRTH,
+        permission=_OWN,
+        source="birth_year",
+        graphql_type=int,
+        subject_bound=False,
+        description="Your birth year (the only part of your date of birth that is kept).",
+    )
+    policy_version: str = plain_field("The privacy policy version you acknowledged.")
+    created_at: datetime = plain_field("When your account was created.")
+    last_login_at: datetime | None = plain_field("When you last signed in.")
+    current_tenant: TenantInfo = plain_field("The tenant this session acts in.")
+    role: Role = plain_field("Your role in the current tenant.")
+    permissions: list[P] = plain_field("What your role may do in the current tenant.")
+    purposes: list[Purpose] = plain_field("The purposes your role acts under.")
+    memberships: list[TenantMembership] = plain_field("Every tenant you belong to.")
+
+
+@strawberry.type(description="A signed-in session: tokens for API clients and your account.")
+class AuthPayload:
+    ok: bool = plain_field("True when signed in.")
+    access_token: str | None = plain_field("Short-lived bearer token (ES256 JWT).")
+    refresh_token: str | None = plain_field(
+        "Single-use secret for refreshToken; store it like a password."
+    )
+    expires_in: int | None = plain_field("Seconds until the access token expires.")
+    tenant: TenantInfo | None = plain_field("The tenant the tokens act in.")
+    me: Me | None = plain_field("Your account.")
+
+
+@strawberry.type(description="The result of logOut.")
+class LogOutPayload:
+    ok: bool = plain_field("True when a session was ended.")
+
+
+@strawberry.type(description="The member after the change.")
+class MemberPayload:
+    member: Member = plain_field("The member.")
+
+
+@strawberry.input(description="Creating an organisation and its owner's account.")
+class SignUpInput:
+    email: str
+    password: str
+    display_name: str
+    organisation_name: str
+    date_of_birth: date = strawberry.field(
+        description="Checked against the 18+ rule; only the year is stored."
+    )
+    accept_privacy_policy: bool
+    region: str = strawberry.field(default="eu", description="Data region: eu or us.")
+    marketing_opt_in: bool = False
+
+
+def _payload(signed: resolve.SignedIn) -> AuthPayload:
+    return AuthPayload(
+        ok=True,
+        access_token=signed.access_token,
+        refresh_token=signed.refresh_token,
+        expires_in=signed.expires_in,
+        tenant=signed.tenant,  # type: ignore[arg-type]
+        me=signed.me,  # type: ignore[arg-type]
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Your own account. Requires signing in.")
+    async def me(self, info: strawberry.Info) -> Me:
+        return await resolve.me(info.context)  # type: ignore[return-value]
+
+    @guarded_field(permission=P.MEMBERS_READ, description="Members of your tenant.")
+    async def members(self, info: strawberry.Info) -> list[Member]:
+        return await list_members(info.context)  # type: ignore[return-value]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Create an organisation and its owner (18+, privacy policy accepted), "
+        "then sign in. Rate limited."
+    )
+    async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> AuthPayload:
+        data = resolve.SignUpData(
+            email=input.email,
+            password=input.password,
+            display_name=input.display_name,
+            organisation_name=input.organisation_name,
+            date_of_birth=input.date_of_birth,
+            region=input.region,
+            accept_privacy_policy=input.accept_privacy_policy,
+            marketing_opt_in=input.marketing_opt_in,
+        )
+        return _payload(await resolve.sign_up(info.context, data))
+
+    @strawberry.mutation(
+        description="Sign in: sets the session and CSRF cookies for browsers and returns "
+        "bearer and refresh tokens. Without `tenant`, your oldest membership is used."
+    )
+    async def log_in(
+        self,
+        info: strawberry.Info,
+        email: str,
+        password: str,
+        tenant: strawberry.ID | None = None,
+    ) -> AuthPayload:
+        return _payload(await resolve.log_in(info.context, email, password, tenant))
+
+    @strawberry.mutation(
+        description="A new access token and a new refresh token; the one presented is "
+        "spent. Presenting a spent one again ends every API session of that account "
+        "in that tenant."
+    )
+    async def refresh_token(self, info: strawberry.Info, refresh_token: str) -> AuthPayload:
+        return _payload(await resolve.refresh(info.context, refresh_token))
+
+    @strawberry.mutation(description="Act in another tenant you belong to.")
+    async def switch_tenant(self, info: strawberry.Info, tenant: strawberry.ID) -> AuthPayload:
+        return _payload(await resolve.switch_tenant(info.context, tenant))
+
+    @strawberry.mutation(description="End the current session and clear its cookies.")
+    async def log_out(self, info: strawberry.Info) -> LogOutPayload:
+        return LogOutPayload(ok=await resolve.log_out(info.context))
+
+    @guarded_field(
+        permission=P.MEMBERS_MANAGE,
+        description="Add a person to your tenant by email (an account is created when "
+        "none exists; they set a password through password reset). Only owners may "
+        "grant the owner role.",
+    )
+    async def invite_member(
+        self,
+        info: strawberry.Info,
+        email: str,
+        role: Role,
+        display_name: str | None = None,
+    ) -> MemberPayload:
+        row = await resolve.invite_member(info.context, email, role, display_name)
+        return MemberPayload(member=row)  # type: ignore[arg-type]
+
+    @guarded_field(
+        permission=P.MEMBERS_MANAGE,
+        description="Change a member's role. Only owners may grant or take the owner "
+        "role; the last owner keeps it.",
+    )
+    async def change_role(
+        self, info: strawberry.Info, member: strawberry.ID, role: Role
+    ) -> MemberPayload:
+        row = await resolve.change_role(info.context, member, role)
+        return MemberPayload(member=row)  # type: ignore[arg-type]
+
+    @guarded_field(
+        permission=P.MEMBERS_MANAGE,
+        description="Remove a member; their records stay without an owner or author. "
+        "Only owners may remove an owner; the last owner stays.",
+    )
+    async def remove_member(self, info: strawberry.Info, member: strawberry.ID) -> DeletePayload:
+        deleted = await resolve.remove_member(info.context, member)
+        return DeletePayload(deleted_id=strawberry.ID(deleted))
+
+
+__all__ = ["Me", "Mutation", "Query", "RoleEnum", "TenantInfo"]
