@@ -1,0 +1,180 @@
+"""Activities: listing with filters, and create/update/delete.
+
+Every activity row leaves here with its data subject's state attached (the linked
+contact's consent and processing state), so the encrypted body is decided against it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from models import Activity
+from models.activities import ACTIVITY_KINDS
+from models.base import utcnow
+from resolvers import validation as v
+from resolvers.loaders import attach_activity_subjects
+from resolvers.pagination import Page, PageArgs, fetch_page
+from resolvers.references import existing, optional_ref
+from resolvers.rows import ActivityRow
+from server.errors import AppError, Code, bad_input
+
+SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}
+LINKS = ("contact_id", "company_id", "deal_id")
+
+
+@dataclass
+class ActivityFilterArgs:
+    kind: str | None = None
+    contact: str | None = None
+    company: str | None = None
+    deal: str | None = None
+    done: bool | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+
+
+def aware(value: datetime | None, field: str) -> datetime | None:
+    if value is not None and value.utcoffset() is None:
+        raise bad_input(f"{field} must include a time zone, e.g. 2030-01-31T09:00:00Z.", field)
+    return value
+
+
+async def activity_filters(ctx: Any, f: ActivityFilterArgs | None) -> list[Any]:
+    if f is None:
+        return []
+    clauses: list[Any] = []
+    if f.kind is not None:
+        clauses.append(Activity.kind == v.choice(f.kind, ACTIVITY_KINDS, "kind"))
+    if f.contact is not None:
+        clauses.append(
+            Activity.contact_id == await optional_ref(ctx, f.contact, "Contact", "contact")
+        )
+    if f.company is not None:
+        clauses.append(
+            Activity.company_id == await optional_ref(ctx, f.company, "Company", "company")
+        )
+    if f.deal is not None:
+        clauses.append(Activity.deal_id == await optional_ref(ctx, f.deal, "Deal", "deal"))
+    if f.done is not None:
+        clauses.append(Activity.done.is_(f.done))
+    if f.due_before is not None:
+        clauses.append(Activity.due_at < aware(f.due_before, "dueBefore"))
+    if f.due_after is not None:
+        clauses.append(Activity.due_at >= aware(f.due_after, "dueAfter"))
+    return clauses
+
+
+async def with_subjects(ctx: Any, result_rows: Any) -> list[ActivityRow]:
+    rows = [ActivityRow.from_tuple(values) for values in result_rows]
+    await attach_activity_subjects(ctx, rows)
+    return rows
+
+
+async def list_activities(
+    ctx: Any, f: ActivityFilterArgs | None, order: str, descending: bool, args: PageArgs
+) -> tuple[list[ActivityRow], Page]:
+    stmt = select(*ActivityRow.COLUMNS).where(*await activity_filters(ctx, f))
+    sort_key = SORTABLE[order]
+    result, page = await fetch_page(
+        ctx.db,
+        stmt,
+        sort_column=getattr(Activity, sort_key),
+        id_column=Activity.id,
+        descending=descending,
+        args=args,
+        max_page=ctx.services.settings.limits.max_page_size,
+        sort_key=sort_key,
+    )
+    return await with_subjects(ctx, result), page
+
+
+async def activity_values(ctx: Any, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """Validate an input dict (only keys present are changed) into column values."""
+    out: dict[str, Any] = {}
+    for key in ("kind", "subject"):
+        if creating and key not in data:
+            raise bad_input(f"{key} is required.", key)
+    if "kind" in data:
+        kind = v.choice(data["kind"], ACTIVITY_KINDS, "kind")
+        if kind is None:
+            raise bad_input("kind must not be null.", "kind")
+        out["kind"] = kind
+    if "subject" in data:
+        out["subject"] = v.text(data["subject"], "subject", 200, required=True)
+    if "body" in data:
+        out["body_enc"] = ctx.cipher.encrypt(v.text(data["body"], "body", 10_000))
+    if "due_at" in data:
+        out["due_at"] = aware(data["due_at"], "dueAt")
+    if "done" in data:
+        if data["done"] is None:
+            raise bad_input("done must not be null.", "done")
+        out["done"] = data["done"]
+    if "contact" in data:
+        out["contact_id"] = await optional_ref(ctx, data["contact"], "Contact", "contact")
+    if "company" in data:
+        out["company_id"] = await optional_ref(ctx, data["company"], "Company", "company")
+    if "deal" in data:
+        out["deal_id"] = await optional_ref(ctx, data["deal"], "Deal", "deal")
+    return out
+
+
+async def _refuse_body_of_erased(ctx: Any, values: dict[str, Any], current: Any = None) -> None:
+    """An erased person's notes are gone; new personal text about them is refused."""
+    if "body_enc" not in values and "contact_id" not in values:
+        return
+    body = values.get("body_enc", getattr(current, "body_enc", None))
+    contact_id = values.get("contact_id", getattr(current, "contact_id", None))
+    if body is None or contact_id is None:
+        return
+    contact = await ctx.loaders.contact_by_id.load(contact_id)
+    if contact is not None and contact.erased_at is not None:
+        raise AppError(
+            Code.CONFLICT, "This contact's data was erased; personal data cannot be re-added."
+        )
+
+
+def _require_link(values: dict[str, Any], current: Any = None) -> None:
+    """An activity is about something: a contact, a company or a deal."""
+    linked = [values[k] if k in values else getattr(current, k, None) for k in LINKS]
+    if all(link is None for link in linked):
+        raise bad_input("Link the activity to a contact, a company or a deal.", "contact")
+
+
+async def reload_activity(ctx: Any, activity_id: uuid.UUID) -> ActivityRow:
+    """Read back after a write, past the request's loader cache, with its subject."""
+    result = await ctx.db.execute(select(*ActivityRow.COLUMNS).where(Activity.id == activity_id))
+    return (await with_subjects(ctx, result.all()))[0]
+
+
+async def create_activity(ctx: Any, data: dict[str, Any]) -> ActivityRow:
+    values = await activity_values(ctx, data, creating=True)
+    _require_link(values)
+    await _refuse_body_of_erased(ctx, values)
+    activity = Activity(**values, author_id=ctx.principal.user_id)
+    ctx.db.add(activity)
+    await ctx.db.flush()
+    ctx.audit.record("activity_created", f"activity {activity.id}")
+    return await reload_activity(ctx, activity.id)
+
+
+async def update_activity(ctx: Any, global_id: str, data: dict[str, Any]) -> ActivityRow:
+    row = await existing(ctx, global_id, "Activity", "id")
+    values = await activity_values(ctx, data, creating=False)
+    _require_link(values, row)
+    await _refuse_body_of_erased(ctx, values, row)
+    values["updated_at"] = utcnow()
+    await ctx.db.execute(update(Activity).where(Activity.id == row.id).values(**values))
+    ctx.audit.record("activity_updated", f"activity {row.id}: {','.join(sorted(values))}")
+    return await reload_activity(ctx, row.id)
+
+
+async def delete_activity(ctx: Any, global_id: str) -> uuid.UUID:
+    row = await existing(ctx, global_id, "Activity", "id")
+    await ctx.db.execute(delete(Activity).where(Activity.id == row.id))
+    ctx.audit.record("activity_deleted", f"activity {row.id}")
+    return row.id

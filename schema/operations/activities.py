@@ -1,0 +1,105 @@
+"""Queries and mutations for activities (notes, calls, emails, meetings, tasks)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from auth.permissions import Permission as P
+from resolvers import activity_ops as resolve
+from resolvers.global_ids import encode_id
+from resolvers.pagination import PageArgs
+from resolvers.references import existing
+from schema.operations.inputs import DeletePayload, present
+from schema.policy import guarded_field
+from schema.types.activities import Activity
+from schema.types.pagination import Connection
+
+
+@strawberry.enum(description="Non-personal columns an activity list can be ordered by.")
+class ActivityOrderField(enum.Enum):
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+@strawberry.input
+class ActivityFilter:
+    kind: str | None = None
+    contact: strawberry.ID | None = None
+    company: strawberry.ID | None = None
+    deal: strawberry.ID | None = None
+    done: bool | None = None
+    due_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
+    due_after: datetime | None = strawberry.field(default=None, description="Inclusive.")
+
+
+@strawberry.input(description="Create: kind, subject and at least one of contact, company, deal.")
+class ActivityInput:
+    kind: str | None = strawberry.field(
+        default=strawberry.UNSET, description="note, call, email, meeting or task."
+    )
+    subject: str | None = strawberry.UNSET
+    body: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Free text about the linked contact."
+    )
+    due_at: datetime | None = strawberry.UNSET
+    done: bool | None = strawberry.UNSET
+    contact: strawberry.ID | None = strawberry.UNSET
+    company: strawberry.ID | None = strawberry.UNSET
+    deal: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.type
+class ActivityPayload:
+    activity: Activity
+
+
+@strawberry.type
+class Query:
+    @guarded_field(permission=P.ACTIVITIES_READ, description="Activities of your tenant, one page.")
+    async def activities(
+        self,
+        info: strawberry.Info,
+        filter: ActivityFilter | None = None,
+        order_by: ActivityOrderField = ActivityOrderField.CREATED_AT,
+        descending: bool = True,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Activity]:
+        args = PageArgs(first, after, last, before)
+        f = resolve.ActivityFilterArgs(**vars(filter)) if filter else None
+        rows, page = await resolve.list_activities(
+            info.context, f, order_by.value, descending, args
+        )
+        return Connection(nodes=rows, _page=page)
+
+    @guarded_field(permission=P.ACTIVITIES_READ, description="One activity by id.")
+    async def activity(self, info: strawberry.Info, id: strawberry.ID) -> Activity:
+        return await existing(info.context, id, "Activity", "id")
+
+
+def _payload(row: Any) -> ActivityPayload:
+    return ActivityPayload(activity=row)
+
+
+@strawberry.type
+class Mutation:
+    @guarded_field(permission=P.ACTIVITIES_WRITE, description="Log or plan an activity.")
+    async def create_activity(self, info: strawberry.Info, input: ActivityInput) -> ActivityPayload:
+        return _payload(await resolve.create_activity(info.context, present(input)))
+
+    @guarded_field(permission=P.ACTIVITIES_WRITE, description="Change an activity's fields.")
+    async def update_activity(
+        self, info: strawberry.Info, id: strawberry.ID, input: ActivityInput
+    ) -> ActivityPayload:
+        return _payload(await resolve.update_activity(info.context, id, present(input)))
+
+    @guarded_field(permission=P.ACTIVITIES_WRITE, description="Delete an activity.")
+    async def delete_activity(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+        deleted = await resolve.delete_activity(info.context, id)
+        return DeletePayload(deleted_id=strawberry.ID(encode_id("Activity", deleted)))
