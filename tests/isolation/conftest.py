@@ -1,0 +1,253 @@
+"""The isolation suite runs every test on both backends: SQLite and the real PostgreSQL.
+
+`backend` is parametrized (`sqlite`, `postgresql`); the usual fixtures (`settings`,
+`services`, `runner`, `tenant_a`, `tenant_b`) are overridden here to follow it.
+
+Two tenants with a member per role are made once per backend and session (hashing a
+dozen passwords per test would dominate the run time); each test then starts from
+those accounts with no tenant data: SQLite copies a prepared file, PostgreSQL
+truncates the tenant-data tables as the owner.
+
+On PostgreSQL, DATABASE_URL is the owner's URL; the application derives its own
+restricted role (`ledgerline_app`) from it, so every query the tests make through
+`services` runs under row-level security.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from server.services import Services
+from server.settings import Settings, load_settings
+from tests.support.postgres import PostgresDatabase, create_database
+from tests.support.world import TenantWorld, make_tenant
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A database holding the platform key and two tenant worlds, ready for a test."""
+
+    database_url: str
+    tenant_a: TenantWorld
+    tenant_b: TenantWorld
+    postgres: PostgresDatabase | None = None
+
+
+def _settings_from_env(
+    mp: pytest.MonkeyPatch, data_dir: Path, database_url: str, app_database_url: str = ""
+) -> Settings:
+    """As tests/conftest.py does: the environment decides, stray variables removed."""
+    for name in list(os.environ):
+        if name.startswith("LEDGERLINE_"):
+            mp.delenv(name)
+    mp.delenv("ENV", raising=False)
+    mp.delenv("APP_DATABASE_URL", raising=False)
+    mp.setenv("LEDGERLINE_DATA_DIR", str(data_dir))
+    mp.setenv("DATABASE_URL", database_url)
+    if app_database_url:
+        mp.setenv("APP_DATABASE_URL", app_database_url)
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def isolation_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data directory per session: its generated master key wraps every tenant key
+    made for the session, so the per-test services must use the same one."""
+    return tmp_path_factory.mktemp("isolation-data")
+
+
+async def _populate(settings: Settings) -> tuple[TenantWorld, TenantWorld]:
+    from auth.accounts import bootstrap
+
+    services = Services.from_settings(settings)
+    try:
+        await bootstrap(services)
+        tenant_a = await make_tenant(services, "Acme Corp")
+        tenant_b = await make_tenant(services, "Globex Inc")
+    finally:
+        await services.close()
+    return tenant_a, tenant_b
+
+
+def _prepare(data_dir: Path, database_url: str, seed_app_url: str = "") -> Prepared:
+    with pytest.MonkeyPatch.context() as mp:
+        settings = _settings_from_env(mp, data_dir, database_url, seed_app_url)
+    tenant_a, tenant_b = asyncio.run(_populate(settings))
+    return Prepared(database_url, tenant_a, tenant_b)
+
+
+@pytest.fixture(scope="session")
+def sqlite_prepared(
+    template_db: Path, isolation_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Prepared:
+    path = tmp_path_factory.mktemp("isolation-sqlite") / "worlds.db"
+    shutil.copy(template_db, path)
+    return _prepare(isolation_data_dir, f"sqlite+aiosqlite:///{path}")
+
+
+@pytest.fixture(scope="session")
+def postgres_prepared(isolation_data_dir: Path) -> Iterator[Prepared]:
+    database = create_database()
+    try:
+        # Seeded as the owner: creating a tenant as the application role trips over its
+        # own row-level security (see test_postgres_rls: the xfail about create_tenant).
+        # Everything the tests do afterwards runs as the application role.
+        prepared = _prepare(isolation_data_dir, database.owner_url, database.owner_url)
+        yield Prepared(prepared.database_url, prepared.tenant_a, prepared.tenant_b, database)
+    finally:
+        database.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def prepared(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Prepared:
+    if backend == "sqlite":
+        source: Prepared = request.getfixturevalue("sqlite_prepared")
+        path = tmp_path / "ledgerline.db"
+        shutil.copy(source.database_url.removeprefix("sqlite+aiosqlite:///"), path)
+        return Prepared(f"sqlite+aiosqlite:///{path}", source.tenant_a, source.tenant_b)
+    source = request.getfixturevalue("postgres_prepared")
+    assert source.postgres is not None
+    source.postgres.truncate()
+    return source
+
+
+@pytest.fixture
+def pg(prepared: Prepared) -> PostgresDatabase:
+    """The PostgreSQL test database (for raw connections); PostgreSQL tests only."""
+    if prepared.postgres is None:
+        pytest.fail("the `pg` fixture needs the postgresql backend")
+    return prepared.postgres
+
+
+@pytest.fixture
+def settings(
+    prepared: Prepared, isolation_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    return _settings_from_env(monkeypatch, isolation_data_dir, prepared.database_url)
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    from auth.accounts import bootstrap
+
+    services = Services.from_settings(settings)
+    await bootstrap(services)
+    yield services
+    await services.close()
+
+
+@pytest.fixture
+def tenant_a(prepared: Prepared) -> TenantWorld:
+    return prepared.tenant_a
+
+
+@pytest.fixture
+def tenant_b(prepared: Prepared) -> TenantWorld:
+    return prepared.tenant_b
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """One tenant's business data: a company, two contacts with consent history, a deal
+    and an activity (the second contact has neither)."""
+
+    tenant_id: uuid.UUID
+    company_id: uuid.UUID
+    contact_ids: tuple[uuid.UUID, uuid.UUID]
+    deal_id: uuid.UUID
+    activity_id: uuid.UUID
+
+    @property
+    def contact_id(self) -> uuid.UUID:
+        return self.contact_ids[0]
+
+
+async def seed_tenant(services: Services, world: TenantWorld, label: str) -> Seeded:
+    """Insert rows directly, in a session scoped to the tenant (as the application role
+    on PostgreSQL), with personal data encrypted under the tenant's own key."""
+    from auth.permissions import Role
+    from models import Activity, Company, Contact, Deal
+    from privacy.consent import ConsentRecord, append_consent
+    from privacy.purposes import Purpose
+
+    owner = world.users[Role.OWNER]
+    async with services.db.session(world.tenant_id) as session:
+        cipher = await services.keyring.cipher(session, world.tenant_id)
+        company = Company(
+            name=f"{label} Holdings",
+            domain=f"{label.lower()}.example",
+            address_enc=cipher.encrypt(f"1 {label} Street"),
+            owner_id=owner,
+        )
+        session.add(company)
+        await session.flush()
+        contacts = []
+        for n in (1, 2):
+            email = f"person{n}@{label.lower()}.example"
+            contact = Contact(
+                first_name=f"{label}{n}",
+                last_name="Person",
+                email_enc=cipher.encrypt(email),
+                email_bidx=cipher.blind_index(email),
+                phone_enc=cipher.encrypt("+442071838750"),
+                company_id=company.id if n == 1 else None,
+                owner_id=owner,
+                lifecycle_stage="customer",
+            )
+            session.add(contact)
+            contacts.append(contact)
+        await session.flush()
+        for purpose in (Purpose.MARKETING, Purpose.SALES):
+            await append_consent(
+                session, contacts[0].id, ConsentRecord(purpose=purpose, status="granted"), owner
+            )
+        deal = Deal(
+            title=f"{label} renewal",
+            company_id=company.id,
+            primary_contact_id=contacts[0].id,
+            owner_id=owner,
+        )
+        session.add(deal)
+        await session.flush()
+        activity = Activity(
+            kind="note",
+            subject=f"{label} call",
+            body_enc=cipher.encrypt(f"Spoke with {label}1"),
+            contact_id=contacts[0].id,
+            company_id=company.id,
+            deal_id=deal.id,
+            author_id=owner,
+        )
+        session.add(activity)
+        await session.commit()
+        return Seeded(
+            world.tenant_id, company.id, (contacts[0].id, contacts[1].id), deal.id, activity.id
+        )
+
+
+@pytest.fixture
+async def seeded_a(services: Services, tenant_a: TenantWorld) -> Seeded:
+    return await seed_tenant(services, tenant_a, "Acme")
+
+
+@pytest.fixture
+async def seeded_b(services: Services, tenant_b: TenantWorld) -> Seeded:
+    return await seed_tenant(services, tenant_b, "Globex")
