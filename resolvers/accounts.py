@@ -368,13 +368,13 @@ async def log_in(ctx: Any, email: str, password: str, tenant: str | None) -> Sig
     return await _sign_in(ctx, user.id, chosen.tenant.id, chosen.role)
 
 
-async def _revoke_refresh_family(services: Any, row: AuthSession) -> None:
+async def _revoke_refresh_family(services: Any, user_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
     async with services.db.session(None) as session:
         await session.execute(
             update(AuthSession)
             .where(
-                AuthSession.user_id == row.user_id,
-                AuthSession.tenant_id == row.tenant_id,
+                AuthSession.user_id == user_id,
+                AuthSession.tenant_id == tenant_id,
                 AuthSession.kind == "refresh",
                 AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
             )
@@ -389,36 +389,43 @@ async def refresh(ctx: Any, refresh_token: str) -> SignedIn:
     that tenant is revoked."""
     services = ctx.services
     async with services.db.session(None) as session:
-        row = (
+        found = (
             await session.execute(
-                select(AuthSession).where(
+                select(
+                    AuthSession.id,
+                    AuthSession.user_id,
+                    AuthSession.tenant_id,
+                    AuthSession.expires_at,
+                    AuthSession.revoked_at,
+                ).where(
                     AuthSession.secret_hash == hash_secret(refresh_token),
                     AuthSession.kind == "refresh",
                 )
             )
-        ).scalar_one_or_none()
-        if row is None:
-            raise _invalid_refresh()
-        if row.revoked_at is not None:
-            await session.rollback()
-            await _revoke_refresh_family(services, row)
-            raise _invalid_refresh()
-        if row.expires_at <= utcnow():
-            raise _invalid_refresh()
+        ).first()
+    if found is None:
+        raise _invalid_refresh()
+    session_id, user_id, tenant_id, expires_at, revoked_at = found
+    if revoked_at is not None:
+        await _revoke_refresh_family(services, user_id, tenant_id)
+        raise _invalid_refresh()
+    if expires_at <= utcnow():
+        raise _invalid_refresh()
+    async with services.db.session(None) as session:
         spent = await session.execute(
             update(AuthSession)
-            .where(AuthSession.id == row.id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
             .values(revoked_at=utcnow())
         )
         await session.commit()
     if spent.rowcount != 1:  # type: ignore[attr-defined]  # a concurrent use won the race
-        await _revoke_refresh_family(services, row)
+        await _revoke_refresh_family(services, user_id, tenant_id)
         raise _invalid_refresh()
-    memberships = await _memberships(services, row.user_id)
-    current = next((m for m in memberships if m.tenant.id == row.tenant_id), None)
+    memberships = await _memberships(services, user_id)
+    current = next((m for m in memberships if m.tenant.id == tenant_id), None)
     if current is None:
         raise _invalid_refresh()
-    return await _sign_in(ctx, row.user_id, row.tenant_id, current.role, cookie=False)
+    return await _sign_in(ctx, user_id, tenant_id, current.role, cookie=False)
 
 
 async def switch_tenant(ctx: Any, tenant: str) -> SignedIn:
