@@ -1,0 +1,121 @@
+"""The no-policy twin: the same rows, loaders and execution path, without the policy.
+
+Plain strawberry types: leaf fields read the row's attributes, encrypted columns are
+decrypted by a plain resolver, relations are plain async resolvers over the very same
+loaders (and the API's generic, policy-free `Connection`). No `pii_field`, no
+`guarded_field` permission extension, no redaction list and no audit. The schema
+extensions (limits, parse cache, error masking) and `execute_operation` (session,
+cipher, commit) are the API's own, so twin_ratio isolates the field-level policy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from resolvers import companies as company_resolvers
+from resolvers import contacts as contact_resolvers
+from resolvers import deals as deal_resolvers
+from resolvers.pagination import PageArgs
+from resolvers.references import existing
+from schema.operations.contacts import ConsentInput, ContactInput
+from schema.operations.inputs import present
+from schema.types.pagination import Connection
+
+
+def _decrypt(info: strawberry.Info, blob: bytes | None) -> str | None:
+    return info.context.cipher.decrypt(blob)
+
+
+@strawberry.type(name="Activity")
+class TwinActivity:
+    subject: str
+
+
+@strawberry.type(name="Deal")
+class TwinDeal:
+    title: str
+
+    @strawberry.field
+    async def activities(
+        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+    ) -> list[TwinActivity]:
+        return await deal_resolvers.activities_of(info, root, first)
+
+
+@strawberry.type(name="Company")
+class TwinCompany:
+    name: str
+
+    @strawberry.field
+    async def deals(
+        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+    ) -> list[TwinDeal]:
+        return await company_resolvers.deals_of(info, root, first)
+
+
+@strawberry.type(name="Contact")
+class TwinContact:
+    gid: strawberry.ID = strawberry.field(name="id")
+    first_name: str | None
+    last_name: str | None
+    job_title: str | None
+    city: str | None
+    country: str | None
+    lifecycle_stage: str
+    source: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field
+    def email(self, root: strawberry.Parent[Any], info: strawberry.Info) -> str | None:
+        return _decrypt(info, root.email_enc)
+
+    @strawberry.field
+    def phone(self, root: strawberry.Parent[Any], info: strawberry.Info) -> str | None:
+        return _decrypt(info, root.phone_enc)
+
+    @strawberry.field
+    async def company(
+        self, root: strawberry.Parent[Any], info: strawberry.Info
+    ) -> TwinCompany | None:
+        return await contact_resolvers.company_of(info, root)
+
+
+@strawberry.type(name="ContactPayload")
+class TwinContactPayload:
+    contact: TwinContact
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def contacts(
+        self, info: strawberry.Info, first: int | None = None
+    ) -> Connection[TwinContact]:
+        rows, page = await contact_resolvers.list_contacts(
+            info.context, None, "CREATED_AT", True, PageArgs(first=first)
+        )
+        return Connection(nodes=rows, _page=page)
+
+    @strawberry.field
+    async def contact(self, info: strawberry.Info, id: strawberry.ID) -> TwinContact:
+        return await existing(info.context, id, "Contact", "id")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.field
+    async def create_contact(
+        self, info: strawberry.Info, input: ContactInput, consents: list[ConsentInput] | None = None
+    ) -> TwinContactPayload:
+        records = [c.to_record() for c in consents or []]
+        row = await contact_resolvers.create_contact(info.context, present(input), records)
+        info.context.audit.actions.clear()  # no audit in the twin
+        return TwinContactPayload(contact=row)
+
+
+def build_twin_schema(extensions: list[Any] | None = None) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions or [])
