@@ -1,15 +1,27 @@
 """Audit of personal-data reads (policy section 8): one event per request and subject.
 
 The buffer collects, while the response is built, which categories of which subject
-were shown or redacted; `flush` writes them with the actor, tenant, purposes and time
-in the request's own transaction. Values are never recorded.
+were shown or redacted; with the actor, tenant, purposes and time this becomes one
+`audit_event` per request and one `audit_subject` row per subject. Values are never
+recorded. Privacy-relevant changes (consent, restriction, erasure...) are recorded as
+actions and always written in the same transaction as the change itself.
+
+Reads are written either in the request's transaction or, when the server runs an
+`AuditSink`, by that write-behind task, which batches the reads of many requests into
+one transaction every `interval` seconds (a 1,000-row page otherwise spends more time
+writing its audit than reading its data). The sink drains on shutdown; a crash can
+lose at most one interval of read audit, never a change.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
 
@@ -21,12 +33,45 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from auth.principal import Principal
+    from models.db import Database
+
+log = logging.getLogger("ledgerline.audit")
 
 
 @dataclass
 class _SubjectAccess:
     shown: set[DataCategory] = field(default_factory=set)
     redacted: set[DataCategory] = field(default_factory=set)
+
+
+@dataclass
+class AuditRows:
+    tenant_id: uuid.UUID
+    events: list[dict[str, Any]]
+    subjects: list[dict[str, Any]]
+
+
+def _event(principal: Principal, action: str, detail: str, request_id: str,
+           operation_name: str | None, now: Any) -> dict[str, Any]:  # fmt: skip
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": principal.tenant_id,
+        "actor_id": principal.user_id,
+        "actor_type": "user",
+        "action": action,
+        "purposes": ",".join(p.value for p in principal.purposes),
+        "request_id": request_id,
+        "operation_name": (operation_name or "")[:200] or None,
+        "detail": detail[:2000],
+        "occurred_at": now,
+    }
+
+
+async def write_rows(session: AsyncSession, rows: AuditRows) -> None:
+    if rows.events:
+        await session.execute(insert(AuditEvent), rows.events)
+    if rows.subjects:
+        await session.execute(insert(AuditSubject), rows.subjects)
 
 
 class AuditBuffer:
@@ -49,67 +94,123 @@ class AuditBuffer:
     def __bool__(self) -> bool:
         return bool(self._subjects or self.actions)
 
+    def take_reads(
+        self, principal: Principal, request_id: str, operation_name: str | None
+    ) -> AuditRows | None:
+        if not self._subjects:
+            return None
+        now = utcnow()
+        event = _event(principal, "pii_read", f"{len(self._subjects)} subjects", request_id,
+                       operation_name, now)  # fmt: skip
+        purposes = event["purposes"]
+        subjects = [
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": principal.tenant_id,
+                "event_id": event["id"],
+                "subject_id": subject_id,
+                "actor_id": principal.user_id,
+                "categories_shown": ",".join(sorted(c.name for c in access.shown)),
+                "categories_redacted": ",".join(sorted(c.name for c in access.redacted)),
+                "purposes": purposes,
+                "occurred_at": now,
+            }
+            for subject_id, access in self._subjects.items()
+        ]
+        self._subjects = {}
+        return AuditRows(principal.tenant_id, [event], subjects)
+
+    def take_actions(
+        self, principal: Principal, request_id: str, operation_name: str | None
+    ) -> AuditRows | None:
+        if not self.actions:
+            return None
+        now = utcnow()
+        events = [
+            _event(principal, action, detail, request_id, operation_name, now)
+            for action, detail in self.actions
+        ]
+        self.actions = []
+        return AuditRows(principal.tenant_id, events, [])
+
     async def flush(
         self,
         session: AsyncSession,
         principal: Principal,
         request_id: str,
         operation_name: str | None,
+        sink: AuditSink | None = None,
     ) -> None:
-        if not self:
+        """Write the changes now; the reads now too, or hand them to a running sink."""
+        actions = self.take_actions(principal, request_id, operation_name)
+        if actions is not None:
+            await write_rows(session, actions)
+        reads = self.take_reads(principal, request_id, operation_name)
+        if reads is None:
             return
-        now = utcnow()
-        purposes = ",".join(p.value for p in principal.purposes)
-        rows = []
-        if self._subjects:
-            event_id = uuid.uuid4()
-            rows.append(
-                {
-                    "id": event_id,
-                    "tenant_id": principal.tenant_id,
-                    "actor_id": principal.user_id,
-                    "actor_type": "user",
-                    "action": "pii_read",
-                    "purposes": purposes,
-                    "request_id": request_id,
-                    "operation_name": (operation_name or "")[:200] or None,
-                    "detail": f"{len(self._subjects)} subjects",
-                    "occurred_at": now,
-                }
-            )
-        for action, detail in self.actions:
-            rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "tenant_id": principal.tenant_id,
-                    "actor_id": principal.user_id,
-                    "actor_type": "user",
-                    "action": action,
-                    "purposes": purposes,
-                    "request_id": request_id,
-                    "operation_name": (operation_name or "")[:200] or None,
-                    "detail": detail[:2000],
-                    "occurred_at": now,
-                }
-            )
-        await session.execute(insert(AuditEvent), rows)
-        if self._subjects:
-            await session.execute(
-                insert(AuditSubject),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "tenant_id": principal.tenant_id,
-                        "event_id": event_id,
-                        "subject_id": subject_id,
-                        "actor_id": principal.user_id,
-                        "categories_shown": ",".join(sorted(c.name for c in access.shown)),
-                        "categories_redacted": ",".join(sorted(c.name for c in access.redacted)),
-                        "purposes": purposes,
-                        "occurred_at": now,
-                    }
-                    for subject_id, access in self._subjects.items()
-                ],
-            )
-        self._subjects.clear()
-        self.actions.clear()
+        if sink is not None and sink.running:
+            sink.submit(reads)
+        else:
+            await write_rows(session, reads)
+
+
+class AuditSink:
+    """Write-behind for read audit: one transaction per tenant per interval."""
+
+    def __init__(self, db: Database, interval: float = 0.2) -> None:
+        self._db = db
+        self._interval = interval
+        self._pending: list[AuditRows] = []
+        self._task: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if not self.running:
+            self._task = asyncio.create_task(self._run(), name="audit-sink")
+
+    def submit(self, rows: AuditRows) -> None:
+        self._pending.append(rows)
+        self._idle.clear()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.flush()
+
+    async def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        by_tenant: dict[uuid.UUID, AuditRows] = defaultdict(
+            lambda: AuditRows(uuid.UUID(int=0), [], [])
+        )
+        for rows in batch:
+            merged = by_tenant[rows.tenant_id]
+            merged.tenant_id = rows.tenant_id
+            merged.events.extend(rows.events)
+            merged.subjects.extend(rows.subjects)
+        for tenant_id, rows in by_tenant.items():
+            try:
+                async with self._db.session(tenant_id) as session:
+                    await write_rows(session, rows)
+                    await session.commit()
+            except Exception:  # keep serving; the failure is loud in the log
+                log.exception("could not write read audit for tenant %s", tenant_id)
+        if not self._pending:
+            self._idle.set()
+
+    async def drain(self) -> None:
+        """Write everything submitted so far (tests, shutdown)."""
+        while self._pending:
+            await self.flush()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.drain()

@@ -28,7 +28,7 @@ class Reason(enum.Enum):
     ERASED = "ERASED"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FieldPolicy:
     """What one field declares: its category, the permission that reads it in full,
     and optionally a mask shown to callers holding `mask_permission` instead."""
@@ -40,6 +40,9 @@ class FieldPolicy:
     subject_bound: bool = True
     """False for data whose subject's consent is not tracked (account holders)."""
 
+    # Compared and hashed by identity: one policy object per declared field, so the
+    # per-request decision memo costs a pointer hash, not a hash of five fields.
+
 
 @dataclass(frozen=True)
 class PurposeStanding:
@@ -48,8 +51,11 @@ class PurposeStanding:
     objected: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SubjectState:
+    """Hashed by identity; privacy.subject_state interns equal states per request, and
+    `key` compares states by value where needed."""
+
     erased: bool = False
     restricted: bool = False
     purposes: Mapping[Purpose, PurposeStanding] = field(default_factory=dict)
@@ -150,17 +156,27 @@ def decide(
 class RequestPolicy:
     """One caller's decisions for one request, memoised by (field policy, subject state)."""
 
-    __slots__ = ("permissions", "purposes", "_cache")
+    __slots__ = ("permissions", "purposes", "_by_state", "_by_key")
 
     def __init__(self, permissions: frozenset[Permission], purposes: tuple[Purpose, ...]) -> None:
         self.permissions = permissions
         self.purposes = purposes
-        self._cache: dict[tuple[FieldPolicy, object], Decision] = {}
+        # state object -> {policy -> decision}; equal states share one inner dict via
+        # _by_key, so a non-interned state costs one tuple hash, once.
+        self._by_state: dict[SubjectState | None, dict[FieldPolicy, Decision]] = {}
+        self._by_key: dict[tuple[object, ...] | None, dict[FieldPolicy, Decision]] = {}
+
+    def decisions_for(self, state: SubjectState | None) -> dict[FieldPolicy, Decision]:
+        memo = self._by_state.get(state)
+        if memo is None:
+            key = None if state is None else state.key
+            memo = self._by_key.setdefault(key, {})
+            self._by_state[state] = memo  # keeps `state` alive: its id is never reused
+        return memo
 
     def decide(self, policy: FieldPolicy, state: SubjectState | None) -> Decision:
-        cache_key = (policy, None if state is None else state.key)
-        decision = self._cache.get(cache_key)
+        memo = self.decisions_for(state)
+        decision = memo.get(policy)
         if decision is None:
-            decision = decide(self.permissions, self.purposes, policy, state)
-            self._cache[cache_key] = decision
+            decision = memo[policy] = decide(self.permissions, self.purposes, policy, state)
         return decision

@@ -13,6 +13,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 from schema import directives
+from schema.fast_execution import FastExecutionContext
 from schema.types import activities, companies, contacts, deals, members  # noqa: F401
 
 DOMAINS = ("node", "contacts", "companies", "deals", "activities", "accounts", "audit")
@@ -47,6 +48,7 @@ def build_schema(*, extensions: list[Any] | None = None, **kwargs: Any) -> straw
             members.Member,
         ],
         extensions=extensions or [],
+        execution_context_class=FastExecutionContext,
         schema_directives=[directives.TenantScoped, directives.Requires, directives.Pii],
         **kwargs,
     )

@@ -12,10 +12,14 @@ from strawberry.schema_directive import Location
 from auth.permissions import Permission
 from privacy.categories import DataCategory
 from privacy.masking import MaskStrategy
+from privacy.purposes import LawfulBasis, Purpose
 
 PermissionEnum = strawberry.enum(Permission, name="Permission")
 DataCategoryEnum = strawberry.enum(DataCategory, name="DataCategory")
 MaskStrategyEnum = strawberry.enum(MaskStrategy, name="MaskStrategy")
+# Registered here, once, because this module is imported before any type uses them.
+PurposeEnum = strawberry.enum(Purpose, name="Purpose", description="Why data is processed.")
+LawfulBasisEnum = strawberry.enum(LawfulBasis, name="LawfulBasis")
 
 
 @strawberry.schema_directive(

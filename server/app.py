@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from auth.accounts import bootstrap
 from auth.backoff import LoginBackoff
 from models.migrate import upgrade_database
+from privacy.audit import AuditSink
 from schema.build import build_schema
 from schema.extensions import schema_extensions
 from server.body_limit import BodySizeLimitMiddleware
@@ -46,6 +47,7 @@ def create_app(
     )
     services.extras.setdefault("rate_limiter", limiter)
     services.extras.setdefault("login_backoff", LoginBackoff(storage))
+    audit_sink = services.extras.setdefault("audit_sink", AuditSink(services.db))
     schema = build_schema(extensions=schema_extensions(settings))
     graphql_app = LedgerlineGraphQL(schema, services)
 
@@ -58,7 +60,9 @@ def create_app(
             await upgrade_database(settings)
         await services.db.verify_app_role()
         await bootstrap(services)
+        audit_sink.start()
         yield
+        await audit_sink.stop()
         await close_storage(storage)
         await services.close()
 

@@ -43,7 +43,10 @@ async def execute_operation(
         if result.errors:
             await session.rollback()
         if principal is not None and ctx.audit:
-            await ctx.audit.flush(session, principal, ctx.request_id, operation_name)
+            await ctx.audit.flush(
+                session, principal, ctx.request_id, operation_name,
+                ctx.services.extras.get("audit_sink"),
+            )  # fmt: skip
         await session.commit()
     if ctx.redactions:
         extensions = dict(result.extensions or {})

@@ -15,6 +15,14 @@ from server.settings import Settings, load_settings
 from tests.support.world import Runner, TenantWorld, make_tenant
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every fast-path list the suite executes is also run by the stock executor and
+    must match byte for byte (schema/fast_execution.py, verify mode)."""
+    import schema.fast_execution
+
+    schema.fast_execution.VERIFY = True
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from models.migrate import upgrade_sync

@@ -7,12 +7,8 @@ from datetime import datetime
 import strawberry
 
 from auth.permissions import Permission as P
-from privacy.purposes import LawfulBasis, Purpose
-from schema.directives import Requires, TenantScoped
+from schema.directives import LawfulBasisEnum, PurposeEnum, Requires, TenantScoped  # noqa: E402,F401  (registered once)
 from schema.policy import plain_field
-
-PurposeEnum = strawberry.enum(Purpose, name="Purpose", description="Why data is processed.")
-LawfulBasisEnum = strawberry.enum(LawfulBasis, name="LawfulBasis")
 
 
 @strawberry.type(
