@@ -91,7 +91,9 @@ DECISIONS = {
     "erased wins over restricted": (
         FULL, SALES, EMAIL, state(erased=True, restricted=True), redact(Reason.ERASED),
     ),
-    "restricted": (FULL, SALES, EMAIL, state(restricted=True), redact(Reason.PROCESSING_RESTRICTED)),
+    "restricted": (
+        FULL, SALES, EMAIL, state(restricted=True), redact(Reason.PROCESSING_RESTRICTED),
+    ),
     "restricted even with consent": (
         FULL, MKT, EMAIL, state(restricted=True, marketing=GRANTED),
         redact(Reason.PROCESSING_RESTRICTED),
@@ -100,7 +102,9 @@ DECISIONS = {
         FULL, SALES, DOB, state(restricted=True), redact(Reason.PROCESSING_RESTRICTED),
     ),
     # purposes
-    "no purpose uses the category": (FULL, SALES, DOB, NO_RECORDS, redact(Reason.PURPOSE_NOT_PERMITTED)),
+    "no purpose uses the category": (
+        FULL, SALES, DOB, NO_RECORDS, redact(Reason.PURPOSE_NOT_PERMITTED),
+    ),
     "no purposes at all": (FULL, (), EMAIL, NO_RECORDS, redact(Reason.PURPOSE_NOT_PERMITTED)),
     # consent-based purpose (marketing)
     "consent-based, nothing recorded": (FULL, MKT, EMAIL, NO_RECORDS, redact(Reason.NO_CONSENT)),
@@ -153,7 +157,9 @@ DECISIONS = {
     ),
     # contract (support's default basis; sales when recorded)
     "contract, nothing recorded": (MASKED, SUPPORT, EMAIL, NO_RECORDS, MASK),
-    "contract default, objection ignored": (MASKED, SUPPORT, EMAIL, state(support=OBJECTED_ONLY), MASK),
+    "contract default, objection ignored": (
+        MASKED, SUPPORT, EMAIL, state(support=OBJECTED_ONLY), MASK,
+    ),
     "contract recorded for sales, objection ignored": (
         FULL, SALES, EMAIL, state(sales=st_("granted", "contract", True)), SHOW,
     ),
