@@ -14,11 +14,17 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from graphql import DocumentNode, GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.schema.schema import validate_document
 
-from schema.limits import LimitsExtension, TokenLimitExtension, parse_with_token_limit
+from schema.limits import (
+    LimitsExtension,
+    TokenLimitExtension,
+    limit_validation_rules,
+    parse_with_token_limit,
+)
 from server.settings import Limits, Settings
 
 log = logging.getLogger("ledgerline.errors")
@@ -52,6 +58,42 @@ class CachedTokenLimit(TokenLimitExtension):
     @classmethod
     def for_limits(cls, limits: Limits) -> type[CachedTokenLimit]:
         return type(cls.__name__, (cls,), {"default_max_tokens": limits.max_tokens})
+
+
+@lru_cache(maxsize=512)
+def _cached_validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> tuple[GraphQLError, ...]:
+    return tuple(validate_document(schema, document, rules))
+
+
+def _is_stable(rule: type[ASTValidationRule]) -> bool:
+    """Rule classes that are the same object for every request (cacheable)."""
+    return getattr(rule, "__module__", "") != "schema.limits" or rule in _STABLE_LIMIT_RULES
+
+
+_STABLE_LIMIT_RULES: set[type[ASTValidationRule]] = set()
+
+
+class CachedValidation(SchemaExtension):
+    """Validation cached by (document, rules); rules built for one request's variables
+    (the cost of `first: $n`) are run on their own every time, never cached.
+
+    Runs last among the extensions that add rules, so it sees all of them.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.pre_execution_errors is None and context.validation_rules:
+            schema = context.schema._schema
+            document = context.graphql_document
+            stable = tuple(r for r in context.validation_rules if _is_stable(r))
+            fresh = tuple(r for r in context.validation_rules if not _is_stable(r))
+            errors = list(_cached_validate(schema, document, stable))
+            if fresh and not errors:
+                errors = validate(schema, document, fresh)
+            context.pre_execution_errors = errors
+        yield
 
 
 class IntrospectionPolicy(SchemaExtension):
@@ -102,9 +144,11 @@ def schema_extensions(settings: Settings) -> list[Any]:
     introspection = type(
         "IntrospectionPolicy", (IntrospectionPolicy,), {"mode": settings.introspection}
     )
+    _STABLE_LIMIT_RULES.update(limit_validation_rules(settings.limits))
     return [
         CachedTokenLimit.for_limits(settings.limits),
         LimitsExtension.for_limits(settings.limits),
         introspection,
+        CachedValidation,
         MaskUnexpectedErrors,
     ]
