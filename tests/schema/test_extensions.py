@@ -21,5 +21,5 @@ async def test_the_same_document_is_refused_every_time_it_is_too_deep(runner, te
     sales = tenant_a.principal(Role.SALES)
     for _ in range(2):
         result = await runner(sales, deep)
-        assert [e.extensions["code"] for e in result.errors] == ["QUERY_TOO_DEEP"]
+        assert "QUERY_TOO_DEEP" in [e.extensions["code"] for e in result.errors]
         assert result.data is None
