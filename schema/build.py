@@ -33,11 +33,17 @@ def _roots(attr: str) -> tuple[type, ...]:
     return tuple(found)
 
 
+class LedgerlineSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Expected errors (bad input, not found, limits) are answers, not incidents;
+        unexpected ones are logged, with the request id, by MaskUnexpectedErrors."""
+
+
 def build_schema(*, extensions: list[Any] | None = None, **kwargs: Any) -> strawberry.Schema:
     query = merge_types("Query", _roots("Query"))
     mutation_roots = _roots("Mutation")
     mutation = merge_types("Mutation", mutation_roots) if mutation_roots else None
-    return strawberry.Schema(
+    return LedgerlineSchema(
         query=query,
         mutation=mutation,
         types=[
