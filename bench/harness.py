@@ -274,6 +274,8 @@ async def run_inprocess(
             "limit_json_equal": checks.get(name),
             "note": note,
         }
+        if name == "W4":
+            record["contact_id"] = probe["id"]
         if name == "W2":
             record["note"] = (
                 "limit applies the same nulls (privacy.decision over the same subject states)"

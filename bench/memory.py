@@ -1,0 +1,68 @@
+"""Peak resident memory of one W1 request, in a process that runs nothing else.
+
+Run as `python -m bench.memory MANIFEST_JSON` with the bench environment set: warms up
+with two W1 requests, resets the kernel's peak-RSS mark (/proc/self/clear_refs), runs
+W1 once and prints JSON: RSS before, peak during, growth and the response size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import uuid
+from pathlib import Path
+
+import orjson
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+async def main(manifest_json: str) -> dict[str, float]:
+    from auth.permissions import Role
+    from auth.principal import Principal
+    from bench import config
+    from bench.harness import response_bytes
+    from bench.seeding import Manifest
+    from schema.build import build_schema
+    from schema.extensions import schema_extensions
+    from server.context import RequestContext
+    from server.execution import execute_operation
+    from server.services import Services
+    from server.settings import load_settings
+
+    manifest = Manifest.load(manifest_json)
+    settings = load_settings()
+    services = Services.from_settings(settings)
+    schema = build_schema(extensions=schema_extensions(settings))
+    principal = Principal.for_role(
+        manifest.user_id("sales"), manifest.tenant_id(0), Role.SALES, "bearer", uuid.uuid4()
+    )
+
+    async def once() -> bytes:
+        ctx = RequestContext(services=services, principal=principal)
+        return response_bytes(await execute_operation(schema, ctx, config.W1))
+
+    for _ in range(2):
+        await once()
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")  # noqa: ASYNC240  (resets VmHWM to RSS)
+    before = _status_kb("VmRSS")
+    body = await once()
+    peak = _status_kb("VmHWM")
+    await services.close()
+    return {
+        "rss_before_mb": before / 1024,
+        "peak_rss_mb": peak / 1024,
+        "growth_mb": (peak - before) / 1024,
+        "response_bytes": len(body),
+    }
+
+
+if __name__ == "__main__":
+    sys.stdout.write(orjson.dumps(asyncio.run(main(sys.argv[1]))).decode() + "\n")
