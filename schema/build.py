@@ -10,13 +10,16 @@ import importlib
 from typing import Any
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema import directives
 from schema.fast_execution import FastExecutionContext
 from schema.types import activities, companies, contacts, deals, members  # noqa: F401
 
-DOMAINS = ("node", "contacts", "companies", "deals", "activities", "accounts", "audit")
+DOMAINS = (
+    "node", "contacts", "companies", "deals", "activities", "accounts", "audit", "client_storage",
+)  # fmt: skip
 
 
 def _roots(attr: str) -> tuple[type, ...]:
@@ -39,7 +42,12 @@ class LedgerlineSchema(strawberry.Schema):
         unexpected ones are logged, with the request id, by MaskUnexpectedErrors."""
 
 
-def build_schema(*, extensions: list[Any] | None = None, **kwargs: Any) -> strawberry.Schema:
+def build_schema(
+    *,
+    extensions: list[Any] | None = None,
+    field_suggestions: bool = True,
+    **kwargs: Any,
+) -> strawberry.Schema:
     query = merge_types("Query", _roots("Query"))
     mutation_roots = _roots("Mutation")
     mutation = merge_types("Mutation", mutation_roots) if mutation_roots else None
@@ -55,6 +63,7 @@ def build_schema(*, extensions: list[Any] | None = None, **kwargs: Any) -> straw
         ],
         extensions=extensions or [],
         execution_context_class=FastExecutionContext,
+        config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
         schema_directives=[directives.TenantScoped, directives.Requires, directives.Pii],
         **kwargs,
     )

@@ -48,7 +48,9 @@ def create_app(
     services.extras.setdefault("rate_limiter", limiter)
     services.extras.setdefault("login_backoff", LoginBackoff(storage))
     audit_sink = services.extras.setdefault("audit_sink", AuditSink(services.db))
-    schema = build_schema(extensions=schema_extensions(settings))
+    schema = build_schema(
+        extensions=schema_extensions(settings), field_suggestions=settings.field_suggestions
+    )
     graphql_app = LedgerlineGraphQL(schema, services)
 
     async def healthz(_request: Request) -> JSONResponse:

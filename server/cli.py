@@ -117,7 +117,9 @@ def serve(
 
     settings = _settings()
     upgrade_sync(settings.database_url)
-    if seed_if_empty:
+    if seed_if_empty and settings.is_production:
+        console.print("production profile: demo data is never seeded")
+    elif seed_if_empty:
         asyncio.run(_seed(True, 500))
     host, port = host or settings.host, port or settings.port
     console.print(f"Ledgerline ({settings.env}) on http://{host}:{port}/graphql")
