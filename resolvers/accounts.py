@@ -474,7 +474,7 @@ async def _membership(ctx: Any, member: str) -> Membership:
 async def _owner_count(ctx: Any) -> int:
     return (
         await ctx.db.execute(
-            select(func.count()).select_from(Membership).where(Membership.role == Role.OWNER.value)
+            select(func.count(Membership.id)).where(Membership.role == Role.OWNER.value)
         )
     ).scalar_one()
 
