@@ -14,6 +14,7 @@ A session's scope lives in `session.info`:
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, event
@@ -50,11 +51,14 @@ def scoped_classes() -> list[type]:
     return _SCOPED
 
 
-def _criteria_for(tenant_id: uuid.UUID) -> list[Any]:
-    return [
+@lru_cache(maxsize=4096)
+def _criteria_for(tenant_id: uuid.UUID) -> tuple[Any, ...]:
+    """Built once per tenant: the options are immutable and the tenant is their only
+    variable, so reusing them saves building a dozen options per statement."""
+    return tuple(
         with_loader_criteria(cls, lambda c: c.tenant_id == tenant_id, include_aliases=True)
         for cls in scoped_classes()
-    ]
+    )
 
 
 def _touches_scoped_table(state: ORMExecuteState) -> bool:
@@ -84,6 +88,8 @@ def _tenant_guard(state: ORMExecuteState) -> None:
     if state.is_insert:
         _check_insert(state, tenant_id)
         return
+    if state.is_update and _sets_tenant(state.statement):
+        raise TenantScopeError("a row's tenant never changes")
     if tenant_id is not None:
         state.statement = state.statement.options(*_criteria_for(tenant_id))
         return
@@ -97,14 +103,41 @@ def _tenant_guard(state: ORMExecuteState) -> None:
     raise TenantScopeError("no current tenant: refusing to touch tenant data")
 
 
+def _key(column: Any) -> str:
+    return column if isinstance(column, str) else getattr(column, "key", str(column))
+
+
+def _literal(value: Any) -> Any:
+    return getattr(value, "value", value)  # a BindParameter carries its value
+
+
+def _sets_tenant(stmt: Any) -> bool:
+    values = getattr(stmt, "_values", None) or {}
+    multi = getattr(stmt, "_multi_values", None) or ()
+    keys = {_key(k) for k in values} | {_key(k) for batch in multi for row in batch for k in row}
+    return "tenant_id" in keys
+
+
 def _check_insert(state: ORMExecuteState, tenant_id: uuid.UUID | None) -> None:
+    """Every inserted row must name the current tenant: executemany parameters,
+    `.values({...})` and multi-row `.values([...])` alike; INSERT ... SELECT is refused
+    because its rows cannot be checked before they are written."""
     if tenant_id is None:
         raise TenantScopeError("no current tenant: refusing to insert tenant data")
-    params = state.parameters
-    rows = params if isinstance(params, list) else [params] if params else []
     stmt = state.statement
-    if not rows and getattr(stmt, "_multi_values", None):
-        rows = [row for batch in stmt._multi_values for row in batch]  # type: ignore[attr-defined]
+    if getattr(stmt, "select", None) is not None:
+        raise TenantScopeError("INSERT ... SELECT into tenant tables is refused")
+    params = state.parameters
+    rows: list[dict[str, Any]] = (
+        list(params) if isinstance(params, list) else [params] if params else []
+    )
+    values = getattr(stmt, "_values", None)
+    if values:
+        rows.append({_key(k): _literal(v) for k, v in values.items()})
+    for batch in getattr(stmt, "_multi_values", None) or ():
+        rows.extend({_key(k): _literal(v) for k, v in row.items()} for row in batch)
+    if not rows:
+        raise TenantScopeError("refusing an insert whose tenant cannot be checked")
     for row in rows:
         if row.get("tenant_id") != tenant_id:
             raise TenantScopeError("refusing to insert a row for another tenant")
