@@ -31,10 +31,10 @@ Fn = Callable[[], Awaitable[bytes]]
 class Rounds:
     w1: int = 30
     w2: int = 30
-    w3: int = 30
+    w3: int = 15
     w4: int = 300
     w5: int = 60
-    warmup: int = 3
+    warmup: int = 2
 
     @classmethod
     def quick(cls) -> Rounds:

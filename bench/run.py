@@ -27,11 +27,12 @@ from bench.harness import Rounds, Target, run_inprocess
 from bench.seeding import (
     Manifest,
     drop_postgres_work_db,
-    ensure_postgres,
     ensure_sqlite,
+    finish_postgres_seeding,
     pg_url,
     postgres_reachable,
     sqlite_url,
+    start_postgres_seeding,
     working_copy,
 )
 
@@ -86,6 +87,7 @@ def _measure_database(
             "limit_ratio": None, "sql_statements": None, "rps": None,
             "peak_rss_mb": mem["peak_rss_mb"], "rss_before_mb": mem["rss_before_mb"],
             "growth_mb": mem["growth_mb"], "response_bytes": mem["response_bytes"],
+            "steady_growth_mb": mem.get("steady_growth_mb"),
             "rss_over_response": ratio,
         })  # fmt: skip
     return records
@@ -95,27 +97,30 @@ def core(opts: Options) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Everything but the printing: returns the records and facts about the run."""
     facts: dict[str, Any] = {}
     started = time.perf_counter()
+    pg_seeding, pg_skipped = None, None
+    if opts.postgres:
+        pg_skipped = postgres_reachable()
+        if pg_skipped is None:
+            log("seeding / reusing PostgreSQL (in a subprocess, beside SQLite)")
+            pg_seeding = start_postgres_seeding(opts.size, opts.cache_dir)
+        else:
+            log(f"PostgreSQL skipped: {pg_skipped}")
+            facts["postgres_skipped"] = pg_skipped
     log(f"seeding / reusing SQLite ({opts.size})")
     cached, manifest = ensure_sqlite(opts.size, opts.cache_dir)
     facts["sqlite_seed_s"] = manifest.seed_seconds if manifest.seeded_now else 0.0
+    pg_manifest = finish_postgres_seeding(pg_seeding) if pg_seeding is not None else None
+    if pg_manifest is not None:
+        facts["postgres_seed_s"] = pg_manifest.seed_seconds if pg_manifest.seeded_now else 0.0
+    facts["seeding_wall_s"] = time.perf_counter() - started
     work = working_copy(cached, opts.cache_dir / "work")
     records = _measure_database("sqlite", sqlite_url(work), sqlite_url(work), manifest, opts)
     http_db, http_manifest = "sqlite", manifest
     http_url = sqlite_url(work)
-
-    pg_manifest = None
-    if opts.postgres:
-        reason = postgres_reachable()
-        if reason is None:
-            log("seeding / reusing PostgreSQL")
-            pg_manifest = ensure_postgres(opts.size, opts.cache_dir)
-            facts["postgres_seed_s"] = pg_manifest.seed_seconds if pg_manifest.seeded_now else 0.0
-            url = pg_url(config.PG_DB)
-            records += _measure_database("postgresql", url, url, pg_manifest, opts)
-            http_db, http_manifest, http_url = "postgresql", pg_manifest, url
-        else:
-            log(f"PostgreSQL skipped: {reason}")
-            facts["postgres_skipped"] = reason
+    if pg_manifest is not None:
+        url = pg_url(config.PG_DB)
+        records += _measure_database("postgresql", url, url, pg_manifest, opts)
+        http_db, http_manifest, http_url = "postgresql", pg_manifest, url
     if opts.http:
         from bench.w6_http import run_http
 
@@ -145,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         opts.size, opts.rounds, opts.http_duration_s = config.QUICK, Rounds.quick(), 1.0
     records, facts = core(opts)
     print(report.table(records))
-    seeds = ", ".join(f"{k} {v:.0f} s" for k, v in facts.items() if k.endswith("_seed_s"))
+    seeds = ", ".join(
+        f"{k.removesuffix('_s')} {v:.0f} s" for k, v in facts.items() if k.endswith("seed_s") and v
+    )
     m = records[0]["machine"]
     print(f"\ntotal {facts['total_s']:.0f} s (seeding: {seeds or 'cached'}); "
           f"commit {records[0]['commit'][:12]}; {m['cpu_model']}, {m['cores']} cores, "

@@ -37,7 +37,6 @@ from bench.config import (
 
 SEED_SOURCES = (
     "server/seed.py",
-    "bench/seeding.py",
     "auth/accounts.py",
     "privacy/crypto.py",
     "privacy/keyring.py",
@@ -54,6 +53,7 @@ def seed_hash(size: Size) -> str:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     digest.update(repr(asdict(size)).encode())
+    digest.update(repr(TENANTS).encode())
     digest.update(BENCH_MASTER_KEY.encode())
     return digest.hexdigest()[:16]
 
@@ -73,12 +73,14 @@ class Manifest:
         return uuid.UUID(self.tenants[index]["users"][role])
 
     def dump(self) -> str:
-        return json.dumps({"tenants": self.tenants, "seed_seconds": self.seed_seconds})
+        return json.dumps(
+            {"tenants": self.tenants, "seed_seconds": self.seed_seconds, "now": self.seeded_now}
+        )
 
     @classmethod
     def load(cls, text: str) -> Manifest:
         raw = json.loads(text)
-        return cls(raw["tenants"], raw.get("seed_seconds", 0.0))
+        return cls(raw["tenants"], raw.get("seed_seconds", 0.0), raw.get("now", False))
 
 
 async def _seed(size: Size) -> list[dict[str, Any]]:
@@ -247,3 +249,29 @@ def ensure_postgres(size: Size, cache_dir: Path) -> Manifest:
 def drop_postgres_work_db() -> None:
     with _admin() as conn:
         _drop(conn, PG_DB)
+
+
+def start_postgres_seeding(size: Size, cache_dir: Path) -> Any:
+    """`ensure_postgres` in a subprocess, so it runs beside the SQLite seeding (2 cores)."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.seeding", json.dumps(asdict(size)), str(cache_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+
+
+def finish_postgres_seeding(proc: Any) -> Manifest:
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"seeding PostgreSQL failed (exit {proc.returncode})")
+    return Manifest.load(out.decode().strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    import sys
+
+    result = ensure_postgres(Size(**json.loads(sys.argv[1])), Path(sys.argv[2]))
+    sys.stdout.write(result.dump() + "\n")
