@@ -9,6 +9,7 @@ filter).
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 import models  # noqa: F401  (complete metadata)
 import models.tenant_guard  # noqa: F401  (registers the guard)
+from models.sqlite_inloop import creator_for
 
 APP_ROLE = "ledgerline_app"
 
@@ -52,6 +54,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if os.environ.get("LEDGERLINE_SQLITE_THREADED") != "1":
+                kwargs.setdefault("async_creator", creator_for(path))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
