@@ -205,7 +205,14 @@ async def is_empty(services: Services) -> bool:
 
 async def seed_demo(services: Services, size: SeedSize | None = None) -> list[SeededTenant]:
     size = size or SeedSize()
-    return [
+    tenants = [
         await seed_tenant(services, name, slug, region, size, seed=i + 1)
         for i, (name, slug, region) in enumerate(DEMO_TENANTS)
     ]
+    # A user may belong to several tenants: acme's owner is also read-only at globex,
+    # which shows `switchTenant` in the demo.
+    acme, globex = tenants
+    async with services.db.session(globex.tenant_id) as session:
+        await add_membership(session, globex.tenant_id, acme.users[Role.OWNER], Role.READ_ONLY)
+        await session.commit()
+    return tenants
