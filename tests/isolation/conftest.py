@@ -3,10 +3,11 @@
 `backend` is parametrized (`sqlite`, `postgresql`); the usual fixtures (`settings`,
 `services`, `runner`, `tenant_a`, `tenant_b`) are overridden here to follow it.
 
-Two tenants with a member per role are made once per backend and session (hashing a
-dozen passwords per test would dominate the run time); each test then starts from
-those accounts with no tenant data: SQLite copies a prepared file, PostgreSQL
-truncates the tenant-data tables as the owner.
+Two tenants with a member per role and some business data each (`seed_tenant`) are
+made once per backend and session (hashing a dozen passwords per test would dominate
+the run time); each test then starts from exactly that state: SQLite copies a
+prepared file, PostgreSQL truncates the tenant-data tables as the owner and restores
+the saved seed.
 
 On PostgreSQL, DATABASE_URL is the owner's URL; the application derives its own
 restricted role (`ledgerline_app`) from it, so every query the tests make through
@@ -16,6 +17,7 @@ restricted role (`ledgerline_app`) from it, so every query the tests make throug
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import uuid
@@ -43,6 +45,8 @@ class Prepared:
     database_url: str
     tenant_a: TenantWorld
     tenant_b: TenantWorld
+    seeded_a: Seeded
+    seeded_b: Seeded
     postgres: PostgresDatabase | None = None
 
 
@@ -69,7 +73,7 @@ def isolation_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("isolation-data")
 
 
-async def _populate(settings: Settings) -> tuple[TenantWorld, TenantWorld]:
+async def _populate(settings: Settings, database_url: str) -> Prepared:
     from auth.accounts import bootstrap
 
     services = Services.from_settings(settings)
@@ -77,16 +81,17 @@ async def _populate(settings: Settings) -> tuple[TenantWorld, TenantWorld]:
         await bootstrap(services)
         tenant_a = await make_tenant(services, "Acme Corp")
         tenant_b = await make_tenant(services, "Globex Inc")
+        seeded_a = await seed_tenant(services, tenant_a, "Acme")
+        seeded_b = await seed_tenant(services, tenant_b, "Globex")
     finally:
         await services.close()
-    return tenant_a, tenant_b
+    return Prepared(database_url, tenant_a, tenant_b, seeded_a, seeded_b)
 
 
 def _prepare(data_dir: Path, database_url: str, seed_app_url: str = "") -> Prepared:
     with pytest.MonkeyPatch.context() as mp:
         settings = _settings_from_env(mp, data_dir, database_url, seed_app_url)
-    tenant_a, tenant_b = asyncio.run(_populate(settings))
-    return Prepared(database_url, tenant_a, tenant_b)
+    return asyncio.run(_populate(settings, database_url))
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +111,8 @@ def postgres_prepared(isolation_data_dir: Path) -> Iterator[Prepared]:
         # own row-level security (see test_postgres_rls: the xfail about create_tenant).
         # Everything the tests do afterwards runs as the application role.
         prepared = _prepare(isolation_data_dir, database.owner_url, database.owner_url)
-        yield Prepared(prepared.database_url, prepared.tenant_a, prepared.tenant_b, database)
+        database.save_seed()
+        yield dataclasses.replace(prepared, postgres=database)
     finally:
         database.drop()
 
@@ -122,10 +128,10 @@ def prepared(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Pr
         source: Prepared = request.getfixturevalue("sqlite_prepared")
         path = tmp_path / "ledgerline.db"
         shutil.copy(source.database_url.removeprefix("sqlite+aiosqlite:///"), path)
-        return Prepared(f"sqlite+aiosqlite:///{path}", source.tenant_a, source.tenant_b)
+        return dataclasses.replace(source, database_url=f"sqlite+aiosqlite:///{path}")
     source = request.getfixturevalue("postgres_prepared")
     assert source.postgres is not None
-    source.postgres.truncate()
+    source.postgres.reset()
     return source
 
 
@@ -244,10 +250,10 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
 
 
 @pytest.fixture
-async def seeded_a(services: Services, tenant_a: TenantWorld) -> Seeded:
-    return await seed_tenant(services, tenant_a, "Acme")
+def seeded_a(prepared: Prepared) -> Seeded:
+    return prepared.seeded_a
 
 
 @pytest.fixture
-async def seeded_b(services: Services, tenant_b: TenantWorld) -> Seeded:
-    return await seed_tenant(services, tenant_b, "Globex")
+def seeded_b(prepared: Prepared) -> Seeded:
+    return prepared.seeded_b

@@ -261,23 +261,6 @@ async def _refused(session: Any, statement: Any) -> bool:
     return False
 
 
-SQLITE_GUARD_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="models/tenant_guard.py does not check the tenant_id a statement writes: "
-    "insert(...).values({...}) (single row, parameters live on the statement, not in "
-    "state.parameters), insert().from_select() and update().values(tenant_id=...) "
-    "pass the guard; only PostgreSQL's WITH CHECK stops them",
-)
-
-
-def _sqlite_only(mark: Any) -> list[Any]:
-    return [
-        pytest.param("sqlite", marks=mark),
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-    ]
-
-
-@pytest.mark.parametrize("backend", _sqlite_only(SQLITE_GUARD_GAP), indirect=True)
 async def test_single_row_insert_values_for_another_tenant_is_refused(
     services: Services, tenant_a: TenantWorld, tenant_b: TenantWorld
 ) -> None:
@@ -290,7 +273,6 @@ async def test_single_row_insert_values_for_another_tenant_is_refused(
     assert (refused, await all_contact_ids(services, tenant_a, tenant_b)) == (True, before)
 
 
-@pytest.mark.parametrize("backend", _sqlite_only(SQLITE_GUARD_GAP), indirect=True)
 async def test_insert_from_select_for_another_tenant_is_refused(
     services: Services, tenant_a: TenantWorld, tenant_b: TenantWorld
 ) -> None:
@@ -310,7 +292,6 @@ async def test_insert_from_select_for_another_tenant_is_refused(
     assert (refused, await all_contact_ids(services, tenant_a, tenant_b)) == (True, before)
 
 
-@pytest.mark.parametrize("backend", _sqlite_only(SQLITE_GUARD_GAP), indirect=True)
 async def test_bulk_update_moving_rows_to_another_tenant_is_refused(
     services: Services, seeded_b: Seeded, tenant_a: TenantWorld, tenant_b: TenantWorld
 ) -> None:

@@ -28,20 +28,24 @@ OWNER = "postgres"
 ADMIN_DATABASE = "test"
 CONNECT_TIMEOUT_S = 3
 
-# Everything a tenant writes while using the CRM; accounts, tenants, their keys and
-# memberships stay for the whole session (they are made once, see tests/isolation).
+# Everything a tenant writes while using the CRM, parents before children; accounts,
+# tenants, their keys and memberships stay for the whole session (made once, see
+# tests/isolation/conftest.py).
 TENANT_DATA_TABLES = (
-    "activity",
-    "deal",
-    "processing_event",
-    "consent_state",
-    "consent_event",
-    "contact",
     "company",
-    "audit_subject",
+    "contact",
+    "consent_event",
+    "consent_state",
+    "processing_event",
+    "deal",
+    "activity",
     "audit_event",
+    "audit_subject",
     "usage_event",
 )
+# A copy of the tenant data every test starts from, out of the application's reach
+# (its role has no privilege on this schema) and out of the RLS meta-test's (public).
+SEED_SCHEMA = "isolation_seed"
 
 
 def unreachable(message: str) -> None:
@@ -76,6 +80,7 @@ class PostgresDatabase:
 
     name: str
     _owner: psycopg.Connection[Any] | None = field(default=None, repr=False)
+    _seeded: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def owner_url(self) -> str:
@@ -102,6 +107,40 @@ class PostgresDatabase:
         """Empty the given tables as the owner (fast, unlike re-creating the database)."""
         names = sql.SQL(", ").join(sql.Identifier(t) for t in tables)
         self.owner().execute(sql.SQL("TRUNCATE {} CASCADE").format(names))
+
+    def save_seed(self, tables: Iterable[str] = TENANT_DATA_TABLES) -> None:
+        """Keep the current tenant data as the state `reset()` returns to."""
+        statements = [sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE; CREATE SCHEMA {}").format(
+            sql.Identifier(SEED_SCHEMA), sql.Identifier(SEED_SCHEMA)
+        )]  # fmt: skip
+        for table in tables:
+            statements.append(
+                sql.SQL("CREATE TABLE {} AS SELECT * FROM {}").format(
+                    sql.Identifier(SEED_SCHEMA, table), sql.Identifier(table)
+                )
+            )
+        self.owner().execute(sql.SQL("; ").join(statements))
+        self._seeded = tuple(tables)
+
+    def reset(self) -> None:
+        """Empty the tenant data as the owner, then restore the saved seed, in one round
+        trip (the owner is a superuser: row-level security does not apply to it).
+
+        DELETE, children first, rather than TRUNCATE: on tables of a few rows it takes a
+        millisecond where TRUNCATE (new files, flushed at commit) takes 50-500 ms.
+        """
+        statements = [
+            sql.SQL("DELETE FROM {}").format(sql.Identifier(table))
+            for table in reversed(TENANT_DATA_TABLES)
+        ]
+        for table in self._seeded:
+            statements.append(
+                sql.SQL("INSERT INTO {} SELECT * FROM {}").format(
+                    sql.Identifier(table), sql.Identifier(SEED_SCHEMA, table)
+                )
+            )
+        with self.owner().transaction():
+            self.owner().execute(sql.SQL("; ").join(statements))
 
     def drop(self) -> None:
         if self._owner is not None and not self._owner.closed:

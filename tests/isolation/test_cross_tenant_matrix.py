@@ -1,0 +1,473 @@
+"""The cross-tenant matrix (DESIGN, "Testing"), on SQLite and on PostgreSQL.
+
+Tenant B's owner (every permission) names tenant A's objects in every position an id
+can take: by id, through `node`/`nodes`, in filters, under aliases, through nested
+relations and in every mutation. Each answer (data, errors and extensions, compared
+as JSON with nothing removed) must be identical to the answer for a random id that
+never existed, and A's rows must be exactly as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from auth.permissions import Role
+from models import (
+    Activity,
+    Company,
+    ConsentEvent,
+    ConsentState,
+    Contact,
+    Deal,
+    Membership,
+    ProcessingEvent,
+)
+from resolvers.global_ids import encode_id
+from server.services import Services
+from tests.isolation.conftest import Seeded
+from tests.support.world import Runner, TenantWorld
+
+Ids = dict[str, str]
+Vars = Callable[[Ids, Ids], dict[str, Any]]
+
+
+def global_ids(seeded: Seeded, world: TenantWorld) -> Ids:
+    return {
+        "contact": encode_id("Contact", seeded.contact_id),
+        "contact2": encode_id("Contact", seeded.contact_ids[1]),
+        "company": encode_id("Company", seeded.company_id),
+        "deal": encode_id("Deal", seeded.deal_id),
+        "activity": encode_id("Activity", seeded.activity_id),
+        "member": encode_id("Member", world.users[Role.SALES]),
+        "tenant": encode_id("Tenant", world.tenant_id),
+        "raw_contact": str(seeded.contact_id),
+    }
+
+
+def never_existing_ids() -> Ids:
+    return {
+        "contact": encode_id("Contact", uuid.uuid4()),
+        "contact2": encode_id("Contact", uuid.uuid4()),
+        "company": encode_id("Company", uuid.uuid4()),
+        "deal": encode_id("Deal", uuid.uuid4()),
+        "activity": encode_id("Activity", uuid.uuid4()),
+        "member": encode_id("Member", uuid.uuid4()),
+        "tenant": encode_id("Tenant", uuid.uuid4()),
+        "raw_contact": str(uuid.uuid4()),
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    document: str
+    variables: Vars
+
+
+def case(name: str, document: str, variables: Vars) -> Any:
+    marks = [BROKEN_SOURCE_ARGUMENT] if name in BROKEN_SOURCE_ARGUMENT_FIELDS else []
+    return pytest.param(Case(name, document, variables), id=name, marks=marks)
+
+
+# Root fields resolve concurrently and share the request's one AsyncSession. When the
+# tenant's cipher is cached, nothing has opened the session's connection before the
+# schema runs, so two root resolvers race to provision it; on PostgreSQL (asyncpg) the
+# loser fails with "This session is provisioning a new connection; concurrent
+# operations are not permitted" (an INTERNAL_SERVER_ERROR with a random request id).
+CONCURRENT_ROOTS = {"aliases x 12 (every type)", "nested from a deal and an activity"}
+CONCURRENT_ROOTS_ON_POSTGRES = pytest.mark.xfail(
+    strict=True,
+    reason="server/execution.py shares one AsyncSession between concurrently resolved "
+    "root fields and does not open its connection first: on PostgreSQL a query with "
+    "two root fields that reach the database fails with 'This session is provisioning a "
+    "new connection; concurrent operations are not permitted' (INTERNAL_SERVER_ERROR)",
+)
+
+# Not an isolation failure (nothing runs for anyone), but the answer carries a random
+# request id, so it cannot equal the answer for a missing id.
+BROKEN_SOURCE_ARGUMENT_FIELDS = {"withdrawConsent", "recordObjection"}
+BROKEN_SOURCE_ARGUMENT = pytest.mark.xfail(
+    strict=True,
+    reason="schema/policy.py RequirePermission.resolve(_async)(self, next_, source, info, "
+    "**kwargs) collides with the field argument `source` of withdrawConsent and "
+    "recordObjection: 'got multiple values for argument source', an INTERNAL_SERVER_ERROR "
+    "for every caller",
+)
+
+
+def one(key: str, var: str = "id") -> Vars:
+    return lambda t, own: {var: t[key]}
+
+
+NODE_FIELDS = """
+  id
+  ... on Contact { firstName lastName email }
+  ... on Company { name domain address }
+  ... on Deal { title amount }
+  ... on Activity { subject body }
+"""
+
+CONTACT_TREE = """
+  id firstName email phone notes
+  company { id name address contacts { id email } deals { id title } }
+  owner { id displayName email }
+  deals { id title company { id name } }
+  activities { id subject body deal { id title } }
+  consents { purpose status lawfulBasis objected }
+  consentHistory { purpose status recordedAt }
+"""
+
+QUERIES = [
+    case(
+        "contact(id)", "query($id: ID!) { contact(id: $id) { id firstName email } }", one("contact")
+    ),
+    case("contact(raw uuid)", "query($id: ID!) { contact(id: $id) { id } }", one("raw_contact")),
+    case("company(id)", "query($id: ID!) { company(id: $id) { id name address } }", one("company")),
+    case("deal(id)", "query($id: ID!) { deal(id: $id) { id title amount } }", one("deal")),
+    case(
+        "activity(id)", "query($id: ID!) { activity(id: $id) { id subject body } }", one("activity")
+    ),
+    *(
+        case(f"node({kind})", f"query($id: ID!) {{ node(id: $id) {{ {NODE_FIELDS} }} }}", one(kind))
+        for kind in ("contact", "company", "deal", "activity", "member", "raw_contact")
+    ),
+    case(
+        "nodes(mixed with own ids)",
+        f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ {NODE_FIELDS} }} }}",
+        lambda t, own: {
+            "ids": [
+                own["contact"],
+                t["contact"],
+                t["company"],
+                own["company"],
+                t["deal"],
+                own["deal"],
+                t["activity"],
+                own["activity"],
+                t["contact2"],
+                own["contact2"],
+            ]  # fmt: skip
+        },
+    ),
+    *(
+        case(
+            f"{root}(filter: {{{key}}})",
+            f"query($id: ID!) {{ {root}(filter: {{{key}: $id}}) "
+            "{ totalCount nodes { id } pageInfo { hasNextPage } } }",
+            one(target),
+        )
+        for root, key, target in (
+            ("contacts", "company", "company"),
+            ("contacts", "owner", "member"),
+            ("companies", "owner", "member"),
+            ("deals", "company", "company"),
+            ("deals", "primaryContact", "contact"),
+            ("deals", "owner", "member"),
+            ("activities", "contact", "contact"),
+            ("activities", "company", "company"),
+            ("activities", "deal", "deal"),
+        )
+    ),
+    case(
+        "aliases x 12 (contact, node)",
+        "query($c: ID!, $c2: ID!) {"
+        + " ".join(f"c{n}: contact(id: $c) {{ id email }}" for n in range(6))
+        + " ".join(f"n{n}: node(id: $c2) {{ id }}" for n in range(6))
+        + " }",
+        lambda t, own: {"c": t["contact"], "c2": t["contact2"]},
+    ),
+    case(
+        "aliases x 12 (every type)",
+        "query($c: ID!, $co: ID!, $d: ID!, $a: ID!) {"
+        + " ".join(f"c{n}: contact(id: $c) {{ id email }}" for n in range(3))
+        + " ".join(f"co{n}: company(id: $co) {{ id name }}" for n in range(3))
+        + " ".join(f"d{n}: deal(id: $d) {{ id title }}" for n in range(3))
+        + " ".join(f"a{n}: activity(id: $a) {{ id subject }}" for n in range(3))
+        + " }",
+        lambda t, own: {"c": t["contact"], "co": t["company"], "d": t["deal"], "a": t["activity"]},
+    ),
+    case(
+        "nested from a contact",
+        f"query($id: ID!) {{ node(id: $id) {{ ... on Contact {{ {CONTACT_TREE} }} }} }}",
+        one("contact"),
+    ),
+    case(
+        "nested from a company",
+        "query($id: ID!) { company(id: $id) { id owner { id } contacts { id email consents "
+        "{ purpose status } } deals { id primaryContact { id email } } activities { id body } } }",
+        one("company"),
+    ),
+    case(
+        "nested from a deal",
+        "query($id: ID!) { deal(id: $id) { id company { id } primaryContact { id email } "
+        "owner { id } activities { id body } } }",
+        one("deal"),
+    ),
+    case(
+        "nested from an activity",
+        "query($id: ID!) { activity(id: $id) { id body contact { id email } company { id } "
+        "deal { id } author { id } } }",
+        one("activity"),
+    ),
+    case(
+        "nested from a deal and an activity",
+        "query($d: ID!, $a: ID!) { deal(id: $d) { id primaryContact { id email } } "
+        "activity(id: $a) { id contact { id email } } }",
+        lambda t, own: {"d": t["deal"], "a": t["activity"]},
+    ),
+]
+
+MUTATIONS = [
+    case(
+        "updateContact",
+        'mutation($id: ID!) { updateContact(id: $id, input: {firstName: "Mallory"}) '
+        "{ contact { id firstName } } }",
+        one("contact"),
+    ),
+    case(
+        "updateContact(own, company: theirs)",
+        "mutation($own: ID!, $id: ID!) { updateContact(id: $own, input: {company: $id}) "
+        "{ contact { id company { id } } } }",
+        lambda t, own: {"own": own["contact2"], "id": t["company"]},
+    ),
+    case(
+        "deleteContact",
+        "mutation($id: ID!) { deleteContact(id: $id) { deletedId } }",
+        one("contact"),
+    ),
+    case(
+        "recordConsent",
+        "mutation($id: ID!) { recordConsent(contact: $id, consent: {purpose: MARKETING, "
+        'granted: false, source: "x"}) { contact { id consents { purpose status } } } }',
+        one("contact", "id"),
+    ),
+    *(
+        case(
+            name,
+            f"mutation($id: ID!) {{ {name}(contact: $id, purpose: MARKETING) "
+            "{ contact { id consents { purpose status objected } } } }",
+            one("contact"),
+        )
+        for name in ("withdrawConsent", "recordObjection", "withdrawObjection")
+    ),
+    *(
+        case(
+            name,
+            f'mutation($id: ID!) {{ {name}(contact: $id, reason: "x") '
+            "{ contact { id processingRestricted erased } } }",
+            one("contact"),
+        )
+        for name in ("restrictProcessing", "liftRestriction", "eraseContact")
+    ),
+    case(
+        "createContact(company: theirs)",
+        'mutation($id: ID!) { createContact(input: {firstName: "Eve", company: $id}) '
+        "{ contact { id company { id name } } } }",
+        one("company"),
+    ),
+    case(
+        "createContact(owner: their member)",
+        'mutation($id: ID!) { createContact(input: {firstName: "Eve", owner: $id}) '
+        "{ contact { id owner { id } } } }",
+        one("member"),
+    ),
+    case(
+        "updateCompany",
+        'mutation($id: ID!) { updateCompany(id: $id, input: {name: "Pwned"}) '
+        "{ company { id name } } }",
+        one("company"),
+    ),
+    case(
+        "deleteCompany",
+        "mutation($id: ID!) { deleteCompany(id: $id) { deletedId } }",
+        one("company"),
+    ),
+    case(
+        "createCompany(owner: their member)",
+        'mutation($id: ID!) { createCompany(input: {name: "Eve Ltd", owner: $id}) '
+        "{ company { id } } }",
+        one("member"),
+    ),
+    *(
+        case(
+            f"createDeal({key}: theirs)",
+            f'mutation($id: ID!) {{ createDeal(input: {{title: "Eve deal", {key}: $id}}) '
+            "{ deal { id } } }",
+            one(target),
+        )
+        for key, target in (("company", "company"), ("primaryContact", "contact"))
+    ),
+    case(
+        "updateDeal",
+        'mutation($id: ID!) { updateDeal(id: $id, input: {stage: "lost"}) { deal { id stage } } }',
+        one("deal"),
+    ),
+    case(
+        "updateDeal(own, primaryContact: theirs)",
+        "mutation($own: ID!, $id: ID!) { updateDeal(id: $own, input: {primaryContact: $id}) "
+        "{ deal { id primaryContact { id } } } }",
+        lambda t, own: {"own": own["deal"], "id": t["contact"]},
+    ),
+    case("deleteDeal", "mutation($id: ID!) { deleteDeal(id: $id) { deletedId } }", one("deal")),
+    *(
+        case(
+            f"createActivity({key}: theirs)",
+            "mutation($id: ID!) { createActivity(input: "
+            f'{{kind: "note", subject: "Eve", body: "b", {key}: $id}}) {{ activity {{ id }} }} }}',
+            one(key),
+        )
+        for key in ("contact", "company", "deal")
+    ),
+    case(
+        "updateActivity",
+        'mutation($id: ID!) { updateActivity(id: $id, input: {body: "Pwned"}) '
+        "{ activity { id body } } }",
+        one("activity"),
+    ),
+    case(
+        "updateActivity(own, contact: theirs)",
+        "mutation($own: ID!, $id: ID!) { updateActivity(id: $own, input: {contact: $id}) "
+        "{ activity { id contact { id } } } }",
+        lambda t, own: {"own": own["activity"], "id": t["contact"]},
+    ),
+    case(
+        "deleteActivity",
+        "mutation($id: ID!) { deleteActivity(id: $id) { deletedId } }",
+        one("activity"),
+    ),
+    case(
+        "changeRole",
+        "mutation($id: ID!) { changeRole(member: $id, role: OWNER) { member { id role } } }",
+        one("member"),
+    ),
+    case(
+        "removeMember",
+        "mutation($id: ID!) { removeMember(member: $id) { deletedId } }",
+        one("member"),
+    ),
+    case(
+        "switchTenant",
+        "mutation($id: ID!) { switchTenant(tenant: $id) { ok tenant { id } } }",
+        one("tenant"),
+    ),
+]
+
+SNAPSHOT_MODELS = (
+    Contact, ConsentEvent, ConsentState, ProcessingEvent, Company, Deal, Activity, Membership,
+)  # fmt: skip
+
+
+async def snapshot(services: Services, tenant_id: uuid.UUID) -> dict[str, list[Any]]:
+    """Every row and column of the tenant's data, read in a session scoped to it."""
+    out: dict[str, list[Any]] = {}
+    async with services.db.session(tenant_id) as session:
+        for model in SNAPSHOT_MODELS:
+            rows = (await session.execute(select(model))).scalars()
+            dumped = [json.dumps(r.model_dump(), sort_keys=True, default=repr) for r in rows]
+            out[model.__tablename__] = sorted(dumped)
+    return out
+
+
+def as_json(result: Any) -> str:
+    answer = {
+        "data": result.data,
+        "errors": [e.formatted for e in result.errors or []],
+        "extensions": result.extensions,
+    }
+    return json.dumps(answer, sort_keys=True, default=str)
+
+
+@pytest.fixture
+async def world(
+    services: Services,
+    seeded_a: Seeded,
+    seeded_b: Seeded,
+    tenant_a: TenantWorld,
+    tenant_b: TenantWorld,
+) -> tuple[Ids, Ids]:
+    return global_ids(seeded_a, tenant_a), global_ids(seeded_b, tenant_b)
+
+
+async def check(
+    runner: Runner, services: Services, tenant_a: TenantWorld, tenant_b: TenantWorld,
+    world: tuple[Ids, Ids], item: Case,
+) -> str:  # fmt: skip
+    theirs, own = world
+    caller = tenant_b.principal(Role.OWNER)
+    before = await snapshot(services, tenant_a.tenant_id)
+    with_theirs = await runner(caller, item.document, item.variables(theirs, own))
+    with_missing = await runner(caller, item.document, item.variables(never_existing_ids(), own))
+    after = await snapshot(services, tenant_a.tenant_id)
+    answer = as_json(with_missing)
+    assert as_json(with_theirs) == answer
+    assert after == before
+    # Sanity: the denial is a real one (no typo in the document made both answers fail
+    # validation) and none of A's values appears in it.
+    codes = {(e.extensions or {}).get("code") for e in with_missing.errors or []}
+    assert None not in codes, answer
+    assert "Acme" not in answer
+    return answer
+
+
+@pytest.mark.parametrize("item", QUERIES)
+async def test_their_ids_in_queries_answer_like_missing_ids(
+    runner: Runner, services: Services, tenant_a: TenantWorld, tenant_b: TenantWorld,
+    world: tuple[Ids, Ids], item: Case, backend: str, request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
+    if backend == "postgresql" and item.name in CONCURRENT_ROOTS:
+        request.applymarker(CONCURRENT_ROOTS_ON_POSTGRES)
+    await check(runner, services, tenant_a, tenant_b, world, item)
+
+
+@pytest.mark.parametrize("item", MUTATIONS)
+async def test_their_ids_in_mutations_answer_like_missing_ids_and_change_nothing(
+    runner: Runner, services: Services, tenant_a: TenantWorld, tenant_b: TenantWorld,
+    world: tuple[Ids, Ids], item: Case,
+) -> None:  # fmt: skip
+    answer = await check(runner, services, tenant_a, tenant_b, world, item)
+    assert "NOT_FOUND" in answer
+
+
+OWN_LISTS = {
+    "contacts": "{ contacts { totalCount nodes { id company { id contacts { id } } } } }",
+    "companies": "{ companies { totalCount nodes { id contacts { id } deals { id } } } }",
+    "deals": "{ deals { totalCount nodes { id primaryContact { id } activities { id } } } }",
+    "activities": "{ activities { totalCount nodes { id contact { id } deal { id } } } }",
+}
+
+
+@pytest.mark.parametrize("root", OWN_LISTS)
+async def test_their_own_lists_show_none_of_ours(
+    runner: Runner, tenant_b: TenantWorld, world: tuple[Ids, Ids], root: str
+) -> None:
+    theirs, own = world
+    result = await runner(tenant_b.principal(Role.OWNER), OWN_LISTS[root])
+    assert result.errors is None, result.errors
+    listed = result.data[root]
+    expected = {
+        "contacts": [own["contact"], own["contact2"]],
+        "companies": [own["company"]],
+        "deals": [own["deal"]],
+        "activities": [own["activity"]],
+    }[root]
+    assert sorted(n["id"] for n in listed["nodes"]) == sorted(expected)
+    assert listed["totalCount"] == len(expected)
+    dumped = json.dumps(result.data)
+    assert not any(value in dumped for value in theirs.values())
+
+
+async def test_their_members_are_not_ours(
+    runner: Runner, tenant_a: TenantWorld, tenant_b: TenantWorld
+) -> None:
+    result = await runner(tenant_b.principal(Role.OWNER), "{ members { id } }")
+    assert result.errors is None, result.errors
+    assert sorted(m["id"] for m in result.data["members"]) == sorted(
+        encode_id("Member", user_id) for user_id in tenant_b.users.values()
+    )
