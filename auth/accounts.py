@@ -19,6 +19,7 @@ from auth.passwords import hash_password
 from auth.permissions import Role
 from models import Membership, PolicyAcceptance, PolicyVersion, Tenant, User
 from models.base import utcnow
+from models.db import enter_tenant
 from server.services import Services
 
 CURRENT_POLICY_VERSION = "2026-11-01"
@@ -100,7 +101,7 @@ async def create_tenant(
     tenant = Tenant(name=name, slug=candidate, region=region)
     session.add(tenant)  # type: ignore[attr-defined]
     await session.flush()  # type: ignore[attr-defined]
-    session.info["tenant_id"] = tenant.id  # type: ignore[attr-defined]
+    await enter_tenant(session, tenant.id)  # type: ignore[arg-type]
     await services.keyring.create(session, tenant.id)  # type: ignore[arg-type]
     return tenant
 

@@ -77,6 +77,19 @@ _SET_SCOPE = text(
 )
 
 
+async def enter_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Confine an open session to a tenant created inside it (sign-up, seeding): the
+    application filter from now on, and on PostgreSQL the RLS scope of the current
+    transaction too (it was set, empty, when the transaction began)."""
+    session.info["tenant_id"] = tenant_id
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        connection = await session.connection()
+        user = session.info.get("user_scope") or session.info.get("user_id")
+        await connection.execute(
+            _SET_SCOPE, {"tenant": str(tenant_id), "user": str(user) if user else ""}
+        )
+
+
 class _PostgresSession(Session):
     """Sessions whose transactions carry the tenant scope for row-level security."""
 

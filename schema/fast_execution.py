@@ -70,9 +70,7 @@ _EXACT: dict[str, tuple[type, ...]] = {
 _Column = tuple[str, str, Any, Callable[[Any], Any], tuple[type, ...], bool]
 
 
-def _plan_columns(
-    item_type: GraphQLObjectType, grouped: dict[str, Any]
-) -> list[_Column] | None:
+def _plan_columns(item_type: GraphQLObjectType, grouped: dict[str, Any]) -> list[_Column] | None:
     columns: list[_Column] = []
     for key, details in grouped.items():
         node = details[0].node

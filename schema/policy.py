@@ -75,9 +75,12 @@ def resolve_cell(ctx: Any, spec: PiiSpec, root: Any, path: Any) -> Any:
     `path` is a callable returning the response path (only called for redactions).
     """
     state = root.subject_state
+    subject_id = root.subject_id
+    if state is None and subject_id is not None and spec.policy.subject_bound:
+        # A read path forgot to load the person's state: fail closed, loudly.
+        raise RuntimeError(f"no subject state loaded for {type(root).__name__}")
     decision = ctx.policy.decide(spec.policy, state)
     raw = getattr(root, spec.source)
-    subject_id = root.subject_id
     verdict = decision.verdict
     if verdict is Verdict.SHOW:
         if subject_id is not None:
@@ -173,12 +176,13 @@ class RequirePermission(FieldExtension):
             self.permission, f"use {info._raw_info.parent_type.name}.{info.field_name}"
         )
 
-    def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+    # Positional-only: a field argument may itself be called `source` or `info`.
+    def resolve(self, next_: Any, source: Any, info: strawberry.Info, /, **kwargs: Any) -> Any:
         self._check(info)
         return next_(source, info, **kwargs)
 
     async def resolve_async(
-        self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any
+        self, next_: Any, source: Any, info: strawberry.Info, /, **kwargs: Any
     ) -> Any:
         self._check(info)
         return await next_(source, info, **kwargs)

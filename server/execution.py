@@ -42,6 +42,7 @@ async def execute_operation(
         )
         if result.errors:
             await session.rollback()
+            ctx.audit.actions.clear()  # changes rolled back: nothing happened to audit
         if principal is not None and ctx.audit:
             await ctx.audit.flush(
                 session, principal, ctx.request_id, operation_name,

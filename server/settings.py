@@ -158,6 +158,8 @@ def load_settings() -> Settings:
         raise ConfigurationError(f"ENV must be development, production or test, got {env!r}")
     production = env == "production"
     data_dir = Path(os.environ.get("LEDGERLINE_DATA_DIR", "data")).resolve()
+    if production and os.environ.get("LEDGERLINE_FAST_PASSWORD_HASH") == "1":
+        raise ConfigurationError("LEDGERLINE_FAST_PASSWORD_HASH is for tests only")
     if production:
         missing = [name for name in PRODUCTION_SECRETS if not os.environ.get(name)]
         if missing:

@@ -153,7 +153,8 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
                 allowed_operation_types=allowed,
             )
         except Exception as exc:  # e.g. an operation type not allowed over GET
-            from strawberry.exceptions import InvalidOperationTypeError, MissingQueryError
+            from strawberry.exceptions import MissingQueryError
+            from strawberry.schema.exceptions import InvalidOperationTypeError
 
             if isinstance(exc, InvalidOperationTypeError):
                 raise HTTPException(405, exc.as_http_error_reason(request_adapter.method)) from exc

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+
+# Cheap argon2 parameters for the many test users (read when auth.passwords is imported).
+os.environ.setdefault("LEDGERLINE_FAST_PASSWORD_HASH", "1")
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -21,6 +24,9 @@ def pytest_configure(config: pytest.Config) -> None:
     import schema.fast_execution
 
     schema.fast_execution.VERIFY = True
+
+
+KEPT_ENV = {"LEDGERLINE_DATA_DIR", "LEDGERLINE_FAST_PASSWORD_HASH"}
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +48,7 @@ def settings(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db_path}")
     monkeypatch.delenv("ENV", raising=False)
     for name in list(os.environ):
-        if name.startswith("LEDGERLINE_") and name != "LEDGERLINE_DATA_DIR":
+        if name.startswith("LEDGERLINE_") and name not in KEPT_ENV:
             monkeypatch.delenv(name)
     yield load_settings()
 

@@ -30,9 +30,8 @@ async def _resolve(ctx: Any, global_id: str) -> Any:
     ctx.require_principal()
     type_name, _ = decode_id(global_id)
     permission = READ_PERMISSION.get(type_name)
-    if permission is None:
+    if permission is None or permission not in ctx.principal.permissions:
         raise not_found()
-    ctx.require(permission, f"read {type_name}")
     try:
         return await existing(ctx, global_id, type_name)
     except Exception as exc:

@@ -213,11 +213,6 @@ def test_another_tenants_contact_is_not_found_like_a_missing_one(world: SyncWorl
     assert formatted[0][0]["extensions"] == {"code": "NOT_FOUND", "field": "contact"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/execution.py flushes ctx.audit.actions after rolling back a failed "
-    "operation: the audit records a consent change that never happened",
-)
 def test_a_rolled_back_mutation_leaves_no_audit_of_its_changes(world: SyncWorld) -> None:
     c = world.seed.contacts["none"]
     consents_before = len(_rows(world, ConsentEvent))

@@ -8,7 +8,6 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -215,14 +214,6 @@ def test_a_restriction_and_its_lifting_take_effect_on_the_next_request(world: Sy
     assert _email(world, Role.SALES, c.gid) == (c.values["email"], [])
 
 
-SOURCE_BUG = (
-    "schema/policy.py RequirePermission.resolve/resolve_async take a parameter named "
-    "`source`; a guarded field with an argument named `source` (withdrawConsent, "
-    "recordObjection) gets it twice: TypeError, INTERNAL_SERVER_ERROR on every call"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SOURCE_BUG)
 def test_withdraw_consent_mutation_records_a_withdrawal(world: SyncWorld) -> None:
     c = world.seed.contacts["granted_marketing"]
     _ok(
@@ -234,7 +225,6 @@ def test_withdraw_consent_mutation_records_a_withdrawal(world: SyncWorld) -> Non
     assert _states(world, c.id)["marketing"][0] == "withdrawn"
 
 
-@pytest.mark.xfail(strict=True, reason=SOURCE_BUG)
 def test_record_objection_mutation_records_an_objection(world: SyncWorld) -> None:
     c = world.seed.contacts["none"]
     _ok(

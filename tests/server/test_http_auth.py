@@ -29,7 +29,6 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 # server/view.py imports InvalidOperationTypeError from strawberry.exceptions; in
 # strawberry 0.341 it lives in strawberry.schema.exceptions, so a refused GET mutation
 # surfaces as an ImportError until that import is fixed (then these pass: XPASS).
-VIEW_IMPORT_BUG = pytest.mark.xfail(raises=ImportError, strict=False, reason="view.py import")
 
 
 @pytest.fixture
@@ -182,7 +181,6 @@ async def test_post_with_text_plain_is_415(client):
     assert response.json()["errors"][0]["extensions"] == {"code": "UNSUPPORTED_MEDIA_TYPE"}
 
 
-@VIEW_IMPORT_BUG
 async def test_a_mutation_over_get_is_refused_and_writes_nothing(app, client, account):
     token = (await log_in(client)).json()["data"]["logIn"]["accessToken"]
     client.cookies.clear()
@@ -193,7 +191,6 @@ async def test_a_mutation_over_get_is_refused_and_writes_nothing(app, client, ac
     assert await contact_count(app) == 0
 
 
-@VIEW_IMPORT_BUG
 async def test_log_in_over_get_is_refused(client, account):
     response = await client.get(
         "/graphql",
