@@ -7,9 +7,8 @@ field and mode, and sends them with the admin's token; each response must not be
 5xx, must have the GraphQL response shape, and must carry no masked internal error
 (a resolver crash, the GraphQL equivalent of a 500). Domain errors such as NOT_FOUND
 or BAD_USER_INPUT are expected answers to random input and are not failures
-(schemathesis' own GraphQL
-`not_a_server_error` counts every error with a `path` as a server error, so it is
-replaced by the two checks below).
+(schemathesis' own GraphQL `not_a_server_error` counts every error with a `path` as a
+server error, so it is replaced by the two checks below).
 
 The schema is loaded with `schemathesis.graphql.from_url` and each operation's
 `as_strategy()` drives a Hypothesis test; `schemathesis.pytest.from_fixture` is not used
