@@ -55,7 +55,7 @@ def _settings_from_env(
 ) -> Settings:
     """As tests/conftest.py does: the environment decides, stray variables removed."""
     for name in list(os.environ):
-        if name.startswith("LEDGERLINE_"):
+        if name.startswith("LEDGERLINE_") and name != "LEDGERLINE_FAST_PASSWORD_HASH":
             mp.delenv(name)
     mp.delenv("ENV", raising=False)
     mp.delenv("APP_DATABASE_URL", raising=False)
@@ -107,10 +107,8 @@ def sqlite_prepared(
 def postgres_prepared(isolation_data_dir: Path) -> Iterator[Prepared]:
     database = create_database()
     try:
-        # Seeded as the owner: creating a tenant as the application role trips over its
-        # own row-level security (see test_postgres_rls: the xfail about create_tenant).
-        # Everything the tests do afterwards runs as the application role.
-        prepared = _prepare(isolation_data_dir, database.owner_url, database.owner_url)
+        # Seeded as the application role, like everything the tests do afterwards.
+        prepared = _prepare(isolation_data_dir, database.owner_url)
         database.save_seed()
         yield dataclasses.replace(prepared, postgres=database)
     finally:

@@ -72,33 +72,22 @@ class Case:
 
 
 def case(name: str, document: str, variables: Vars) -> Any:
-    marks = [BROKEN_SOURCE_ARGUMENT] if name in BROKEN_SOURCE_ARGUMENT_FIELDS else []
-    return pytest.param(Case(name, document, variables), id=name, marks=marks)
+    return pytest.param(Case(name, document, variables), id=name)
 
 
-# Root fields resolve concurrently and share the request's one AsyncSession. When the
-# tenant's cipher is cached, nothing has opened the session's connection before the
-# schema runs, so two root resolvers race to provision it; on PostgreSQL (asyncpg) the
-# loser fails with "This session is provisioning a new connection; concurrent
-# operations are not permitted" (an INTERNAL_SERVER_ERROR with a random request id).
+# Root fields resolve concurrently and share the request's one AsyncSession, which is
+# not safe for concurrent tasks. On PostgreSQL (asyncpg) two root fields reaching the
+# database at once fail: "This session is provisioning a new connection; concurrent
+# operations are not permitted", or, with the connection opened beforehand, "another
+# operation is in progress". The answer is an INTERNAL_SERVER_ERROR with a random
+# request id, so it cannot equal the answer for missing ids. SQLite is unaffected.
 CONCURRENT_ROOTS = {"aliases x 12 (every type)", "nested from a deal and an activity"}
 CONCURRENT_ROOTS_ON_POSTGRES = pytest.mark.xfail(
     strict=True,
-    reason="server/execution.py shares one AsyncSession between concurrently resolved "
-    "root fields and does not open its connection first: on PostgreSQL a query with "
-    "two root fields that reach the database fails with 'This session is provisioning a "
-    "new connection; concurrent operations are not permitted' (INTERNAL_SERVER_ERROR)",
-)
-
-# Not an isolation failure (nothing runs for anyone), but the answer carries a random
-# request id, so it cannot equal the answer for a missing id.
-BROKEN_SOURCE_ARGUMENT_FIELDS = {"withdrawConsent", "recordObjection"}
-BROKEN_SOURCE_ARGUMENT = pytest.mark.xfail(
-    strict=True,
-    reason="schema/policy.py RequirePermission.resolve(_async)(self, next_, source, info, "
-    "**kwargs) collides with the field argument `source` of withdrawConsent and "
-    "recordObjection: 'got multiple values for argument source', an INTERNAL_SERVER_ERROR "
-    "for every caller",
+    reason="server/execution.py + server/context.py: ctx.db (one AsyncSession) is used "
+    "by concurrently resolved root fields; on PostgreSQL a query with two root fields "
+    "that reach the database fails with asyncpg 'concurrent operations are not "
+    "permitted' / 'another operation is in progress' (INTERNAL_SERVER_ERROR)",
 )
 
 
