@@ -102,6 +102,14 @@ def test_an_empty_production_secret_counts_as_missing(
         load_settings()
 
 
+def test_production_refuses_the_tests_only_fast_password_hash(
+    production: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGERLINE_FAST_PASSWORD_HASH", "1")
+    with pytest.raises(ConfigurationError, match="LEDGERLINE_FAST_PASSWORD_HASH"):
+        load_settings()
+
+
 def test_the_production_profile_can_be_chosen_with_ledgerline_env(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
