@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from auth.permissions import Role
 from privacy.crypto import KeyUnavailableError, TenantCipher, new_data_key
-from resolvers.global_ids import decode_id
+from resolvers.global_ids import decode_id, encode_id
 from server.services import Services
 from server.settings import Settings
 from tests.support.world import Runner, TenantWorld
@@ -150,6 +150,52 @@ async def test_canaries_appear_nowhere_in_the_raw_database(
     assert b"Canary" in data  # the scan sees plaintext columns, so it would see a leak
     for needle in needles(values):
         assert needle not in data, f"{needle!r} found in the raw database file"
+
+
+async def test_other_encrypted_columns_and_account_emails_are_not_in_the_file(
+    services: Services, runner: Runner, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    """Company addresses, activity bodies (free text about a contact) and users' emails
+    (under the platform key) are encrypted too."""
+    tag = secrets.token_hex(8)
+    address, body = f"cnry-co-addr-{tag} Threadneedle St", f"cnry-body-{tag} called about it"
+    owner = tenant_a.principal(Role.OWNER)
+    contact_id = await create_contact(runner, tenant_a, canaries())
+    company = await runner(
+        owner,
+        "mutation($i: CompanyInput!) { createCompany(input: $i) { company { id address } } }",
+        {"i": {"name": f"Plain Co {tag}", "address": address}},
+    )
+    assert company.errors is None, company.errors
+    assert company.data["createCompany"]["company"]["address"] == address
+    activity = await runner(
+        owner,
+        "mutation($i: ActivityInput!) { createActivity(input: $i) { activity { id body } } }",
+        {
+            "i": {
+                "kind": "note",
+                "subject": "Call",
+                "body": body,
+                "contact": encode_id("Contact", contact_id),
+            }
+        },
+    )
+    assert activity.errors is None, activity.errors
+    assert activity.data["createActivity"]["activity"]["body"] == body
+
+    with raw(settings) as conn:
+        user_emails = [r[0] for r in conn.execute("SELECT email_enc FROM app_user")]
+    assert user_emails and all(isinstance(e, bytes) for e in user_emails)
+    platform = await services.keyring.platform_cipher(services.db)
+    emails = [platform.decrypt(e) for e in user_emails]
+    assert all(e and "@" in e for e in emails)
+
+    await services.db.dispose()
+    checkpoint(settings)
+    data = all_file_bytes(settings)
+    assert f"Plain Co {tag}".encode() in data  # company names are not personal data
+    for needle in (address, body, *emails):
+        assert needle.encode() not in data, f"{needle!r} found in the raw database file"
 
 
 async def test_email_lookup_works_through_the_blind_index(
