@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, SchemaExtension
-from strawberry.schema.schema import validate_document
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from schema.limits import (
     LimitsExtension,
@@ -60,11 +61,30 @@ class CachedTokenLimit(TokenLimitExtension):
         return type(cls.__name__, (cls,), {"default_max_tokens": limits.max_tokens})
 
 
+_STRAWBERRY_RULES = (MaybeNullValidationRule, OneOfInputValidationRule)
+
+
+def _validate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    hide_suggestions: bool,
+) -> list[GraphQLError]:
+    """strawberry's `validate_document`, plus graphql-core's `hide_suggestions`, which
+    strips "Did you mean ...?" from every rule (field, argument, type, enum value)."""
+    return validate(
+        schema, document, (*rules, *_STRAWBERRY_RULES), hide_suggestions=hide_suggestions
+    )
+
+
 @lru_cache(maxsize=512)
 def _cached_validate(
-    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    hide_suggestions: bool,
 ) -> tuple[GraphQLError, ...]:
-    return tuple(validate_document(schema, document, rules))
+    return tuple(_validate(schema, document, rules, hide_suggestions))
 
 
 def _is_stable(rule: type[ASTValidationRule]) -> bool:
@@ -82,16 +102,19 @@ class CachedValidation(SchemaExtension):
     Runs last among the extensions that add rules, so it sees all of them.
     """
 
+    hide_suggestions: ClassVar[bool] = False
+
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.pre_execution_errors is None and context.validation_rules:
             schema = context.schema._schema
             document = context.graphql_document
+            hide = self.hide_suggestions
             stable = tuple(r for r in context.validation_rules if _is_stable(r))
             fresh = tuple(r for r in context.validation_rules if not _is_stable(r))
-            errors = list(_cached_validate(schema, document, stable))
+            errors = list(_cached_validate(schema, document, stable, hide))
             if fresh and not errors:
-                errors = validate(schema, document, fresh)
+                errors = validate(schema, document, fresh, hide_suggestions=hide)
             context.pre_execution_errors = errors
         yield
 
@@ -149,6 +172,10 @@ def schema_extensions(settings: Settings) -> list[Any]:
         CachedTokenLimit.for_limits(settings.limits),
         LimitsExtension.for_limits(settings.limits),
         introspection,
-        CachedValidation,
+        type(
+            "CachedValidation",
+            (CachedValidation,),
+            {"hide_suggestions": not settings.field_suggestions},
+        ),
         MaskUnexpectedErrors,
     ]

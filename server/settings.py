@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+INTROSPECTION_MODES = ("on", "authenticated", "off")
 PRODUCTION_SECRETS = ("LEDGERLINE_SIGNING_KEY", "LEDGERLINE_MASTER_KEY")
 
 
@@ -178,6 +179,14 @@ def load_settings() -> Settings:
             "k1:" + _dev_secret(data_dir, "master_key", _random_b64)
         )
     master_keys, active = _master_keys(master_raw)
+    introspection = os.environ.get(
+        "LEDGERLINE_INTROSPECTION", "authenticated" if production else "on"
+    )
+    if introspection not in INTROSPECTION_MODES:
+        raise ConfigurationError(
+            f"LEDGERLINE_INTROSPECTION must be one of {', '.join(INTROSPECTION_MODES)}, "
+            f"got {introspection!r}"
+        )
     database_url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/ledgerline.db"
     limits = Limits(
         max_body_bytes=_int("LEDGERLINE_MAX_BODY_BYTES", Limits.max_body_bytes),
@@ -195,9 +204,7 @@ def load_settings() -> Settings:
         app_database_url=os.environ.get("APP_DATABASE_URL", ""),
         graphiql=_bool("LEDGERLINE_GRAPHIQL", not production),
         allow_get_queries=_bool("LEDGERLINE_ALLOW_GET_QUERIES", not production),
-        introspection=os.environ.get(
-            "LEDGERLINE_INTROSPECTION", "authenticated" if production else "on"
-        ),
+        introspection=introspection,
         field_suggestions=_bool("LEDGERLINE_FIELD_SUGGESTIONS", not production),
         cors_origins=_list("LEDGERLINE_CORS_ORIGINS"),
         redis_url=os.environ.get("REDIS_URL", ""),
