@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/ledgerline serve --seed-if-empty
 
 test: $(STAMP)
+	./scripts/ensure_test_deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.consent import ConsentState
@@ -51,6 +52,40 @@ async def load_standings(
         known = _PURPOSES.get(purpose)
         if known is not None:
             standings.setdefault(contact_id, {})[known] = PurposeStanding(status, basis, objected)
+    return standings
+
+
+def standings_of(contact_id: Any) -> Any:
+    """A correlated subquery folding a contact's consent state rows into one string,
+    `purpose:status:basis:objected;...`, so rows arrive with their subject's state in
+    the same statement (one statement per level of a nested query)."""
+    part = (
+        ConsentState.purpose
+        + ":"
+        + func.coalesce(ConsentState.status, "")
+        + ":"
+        + func.coalesce(ConsentState.lawful_basis, "")
+        + ":"
+        + cast(ConsentState.objected, String)
+    )
+    return (
+        select(func.aggregate_strings(part, ";"))
+        .where(ConsentState.contact_id == contact_id)
+        .scalar_subquery()
+    )
+
+
+def parse_standings(text: str | None) -> dict[Purpose, PurposeStanding]:
+    standings: dict[Purpose, PurposeStanding] = {}
+    if not text:
+        return standings
+    for item in text.split(";"):
+        purpose, status, basis, objected = item.split(":")
+        known = _PURPOSES.get(purpose)
+        if known is not None:
+            standings[known] = PurposeStanding(
+                status or None, basis or None, objected in ("1", "true")
+            )
     return standings
 
 

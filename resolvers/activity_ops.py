@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from models import Activity
 from models.activities import ACTIVITY_KINDS
 from models.base import utcnow
 from resolvers import validation as v
-from resolvers.loaders import attach_activity_subjects
+from resolvers.loaders import activities_with_state, activity_select
 from resolvers.pagination import Page, PageArgs, fetch_page
 from resolvers.references import existing, optional_ref
 from resolvers.rows import ActivityRow
@@ -70,15 +70,13 @@ async def activity_filters(ctx: Any, f: ActivityFilterArgs | None) -> list[Any]:
 
 
 async def with_subjects(ctx: Any, result_rows: Any) -> list[ActivityRow]:
-    rows = [ActivityRow.from_tuple(values) for values in result_rows]
-    await attach_activity_subjects(ctx, rows)
-    return rows
+    return activities_with_state(ctx, result_rows)
 
 
 async def list_activities(
     ctx: Any, f: ActivityFilterArgs | None, order: str, descending: bool, args: PageArgs
 ) -> tuple[list[ActivityRow], Page]:
-    stmt = select(*ActivityRow.COLUMNS).where(*await activity_filters(ctx, f))
+    stmt = activity_select().where(*await activity_filters(ctx, f))
     sort_key = SORTABLE[order]
     result, page = await fetch_page(
         ctx.db,
@@ -147,7 +145,7 @@ def _require_link(values: dict[str, Any], current: Any = None) -> None:
 
 async def reload_activity(ctx: Any, activity_id: uuid.UUID) -> ActivityRow:
     """Read back after a write, past the request's loader cache, with its subject."""
-    result = await ctx.db.execute(select(*ActivityRow.COLUMNS).where(Activity.id == activity_id))
+    result = await ctx.db.execute(activity_select().where(Activity.id == activity_id))
     return (await with_subjects(ctx, result.all()))[0]
 
 

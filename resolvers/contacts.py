@@ -23,7 +23,7 @@ from privacy.consent import ConsentRecord, append_consent
 from privacy.decision import Verdict, caller_access
 from privacy.visibility import visible_subjects_clause
 from resolvers import validation as v
-from resolvers.loaders import contacts_with_state
+from resolvers.loaders import contact_select, contacts_with_state
 from resolvers.pagination import PageArgs, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
 from resolvers.rows import ActivityRow, ContactRow, DealRow
@@ -105,7 +105,7 @@ async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
 async def list_contacts(
     ctx: Any, f: ContactFilterArgs | None, order: str, descending: bool, args: PageArgs
 ) -> tuple[list[ContactRow], Any]:
-    stmt = select(*ContactRow.COLUMNS).where(*await contact_filters(ctx, f))
+    stmt = contact_select().where(*await contact_filters(ctx, f))
     sort_key = SORTABLE[order]
     result, page = await fetch_page(
         ctx.db,
@@ -223,7 +223,7 @@ async def create_contact(
 
 
 async def reload_contact(ctx: Any, contact_id: uuid.UUID) -> ContactRow:
-    result = await ctx.db.execute(select(*ContactRow.COLUMNS).where(Contact.id == contact_id))
+    result = await ctx.db.execute(contact_select().where(Contact.id == contact_id))
     return (await contacts_with_state(ctx, result.all()))[0]
 
 

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from models import Activity, Company, Contact, Deal
-from privacy.subject_state import StateInterner, build_state, load_standings
+from privacy.subject_state import StateInterner, build_state, parse_standings, standings_of
 from resolvers.rows import ActivityRow, CompanyRow, ContactRow, DealRow, Row
 
 if TYPE_CHECKING:
@@ -26,32 +26,53 @@ if TYPE_CHECKING:
     from server.context import RequestContext
 
 
+def contact_select(source: Any = Contact) -> Select[Any]:
+    """Contacts with their subject's consent standings in the same statement."""
+    return select(*(getattr(source, n) for n in ContactRow.NAMES), standings_of(source.id))
+
+
+def activity_select(source: Any = Activity) -> Select[Any]:
+    """Activities with the state of the contact they are about (the body's subject)."""
+    return select(
+        *(getattr(source, n) for n in ActivityRow.NAMES),
+        Contact.restricted,
+        Contact.erased_at,
+        standings_of(source.contact_id),
+    ).outerjoin(Contact, Contact.id == source.contact_id)
+
+
 async def contacts_with_state(
     ctx: RequestContext, result_rows: Sequence[Sequence[Any]]
 ) -> list[ContactRow]:
-    """Attach each contact's subject state (one batched query for the whole page)."""
-    standings = await load_standings(ctx.db, (r[0] for r in result_rows))
+    """Rows of `contact_select()`: each contact with its (interned) subject state."""
     interner = ctx.loaders.states
+    width = len(ContactRow.NAMES)
     out = []
     for values in result_rows:
-        row = ContactRow.from_tuple(values)
+        row = ContactRow.from_tuple(values[:width])
         row.subject_state = build_state(
-            interner, row.restricted, row.erased_at is not None, standings.get(row.id)
+            interner, row.restricted, row.erased_at is not None, parse_standings(values[width])
         )
         out.append(row)
     return out
 
 
-async def attach_activity_subjects(ctx: RequestContext, rows: Sequence[ActivityRow]) -> None:
-    """An activity's body is about its contact: give it that contact's state."""
-    ids = {r.contact_id for r in rows if r.contact_id is not None}
-    if not ids:
-        return
-    contacts = await ctx.loaders.contact_by_id.load_many(list(ids))
-    states = {c.id: c.subject_state for c in contacts if c is not None}
-    for row in rows:
+def activities_with_state(
+    ctx: RequestContext, result_rows: Sequence[Sequence[Any]]
+) -> list[ActivityRow]:
+    """Rows of `activity_select()`: each activity with its contact's state, if any."""
+    interner = ctx.loaders.states
+    width = len(ActivityRow.NAMES)
+    out = []
+    for values in result_rows:
+        row = ActivityRow.from_tuple(values[:width])
         if row.contact_id is not None:
-            row.subject_state = states.get(row.contact_id)
+            restricted, erased_at, standings = values[width:]
+            row.subject_state = build_state(
+                interner, bool(restricted), erased_at is not None, parse_standings(standings)
+            )
+        out.append(row)
+    return out
 
 
 class _ByIdLoader(DataLoader):  # type: ignore[misc]
@@ -88,9 +109,8 @@ class ActivityByIdLoader(_ByIdLoader):
     model = Activity
 
     async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any]:
-        rows = await self.fetch(self.ctx.db, keys)
-        await attach_activity_subjects(self.ctx, rows)
-        by_id = {row.id: row for row in rows}
+        result = await self.ctx.db.execute(activity_select().where(Activity.id.in_(keys)))
+        by_id = {row.id: row for row in activities_with_state(self.ctx, result.all())}
         return [by_id.get(key) for key in keys]
 
 
@@ -99,7 +119,7 @@ class ContactByIdLoader(_ByIdLoader):
     model = Contact
 
     async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any]:
-        result = await self.ctx.db.execute(select(*ContactRow.COLUMNS).where(Contact.id.in_(keys)))
+        result = await self.ctx.db.execute(contact_select().where(Contact.id.in_(keys)))
         rows = {row.id: row for row in await contacts_with_state(self.ctx, result.all())}
         return [rows.get(key) for key in keys]
 
@@ -138,18 +158,22 @@ class ChildrenLoader(DataLoader):  # type: ignore[misc]
         inner = select(self.model, rank).where(self.parent_column.in_(parent_ids)).subquery()
         # An ORM alias over the subquery, so the tenant guard's criteria reach it.
         ranked = aliased(self.model, inner)
-        stmt = (
-            select(*[getattr(ranked, name) for name in self.row_class.NAMES])
-            .where(inner.c.rank <= self.limit)
-            .order_by(ranked.created_at.desc(), ranked.id.desc())
+        if self.row_class is ContactRow:
+            stmt = contact_select(ranked)
+        elif self.row_class is ActivityRow:
+            stmt = activity_select(ranked)
+        else:
+            stmt = select(*[getattr(ranked, name) for name in self.row_class.NAMES])
+        stmt = stmt.where(inner.c.rank <= self.limit).order_by(
+            ranked.created_at.desc(), ranked.id.desc()
         )
         result = (await self.ctx.db.execute(stmt)).all()
         if self.row_class is ContactRow:
             rows: list[Any] = await contacts_with_state(self.ctx, result)
+        elif self.row_class is ActivityRow:
+            rows = activities_with_state(self.ctx, result)
         else:
             rows = [self.row_class.from_tuple(values) for values in result]
-            if self.row_class is ActivityRow:
-                await attach_activity_subjects(self.ctx, rows)
         parent_attr = self.parent_column.key
         grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
         for row in rows:

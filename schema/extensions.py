@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, validate
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -106,6 +106,19 @@ class CachedValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        operations = [
+            d
+            for d in context.graphql_document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        ]
+        if len(operations) > 1 and not context.operation_name:
+            # The spec's request error; never fall back to "the first operation".
+            context.pre_execution_errors = [
+                GraphQLError(
+                    "Must provide operation name if query contains multiple operations.",
+                    extensions={"code": "BAD_REQUEST"},
+                )
+            ]
         if context.pre_execution_errors is None and context.validation_rules:
             schema = context.schema._schema
             document = context.graphql_document

@@ -1,7 +1,8 @@
 """Composition of the HTTP application: routes, middleware and the schema.
 
-Middleware, outermost first: CORS (so refusals still carry CORS headers), security
-headers and request id, rate limits, body-size cap; then the routes.
+Middleware, outermost first: security headers and request id (so every response,
+CORS preflights included, carries them), CORS (so refusals still carry CORS headers),
+rate limits, body-size cap; then the routes.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def create_app(
         await services.close()
 
     middleware = [
+        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
@@ -77,7 +79,6 @@ def create_app(
             allow_credentials=True,
             max_age=600,
         ),
-        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(RateLimitMiddleware, limiter=limiter),
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes),
     ]

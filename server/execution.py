@@ -9,12 +9,20 @@ so every exit path (query, mutation payload, node) reports them the same way.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from graphql import ExecutionResult
+from graphql import ExecutionResult, GraphQLError
 from strawberry import Schema
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from server.context import RequestContext
+
+_REQUEST_ERRORS = (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError)
+
+
+log = logging.getLogger("ledgerline.errors")
 
 
 async def execute_operation(
@@ -23,6 +31,29 @@ async def execute_operation(
     query: str | None,
     variables: dict[str, Any] | None = None,
     operation_name: str | None = None,
+    **kwargs: Any,
+) -> ExecutionResult:
+    try:
+        return await _execute(schema, ctx, query, variables, operation_name, **kwargs)
+    except _REQUEST_ERRORS:
+        raise  # the view answers these with 4xx
+    except Exception:
+        # A failure around the resolvers (a shredded tenant key, the database gone):
+        # the same masked answer as a resolver crash, the details in the log only.
+        log.exception("unexpected error around the operation (request %s)", ctx.request_id)
+        error = GraphQLError(
+            "Unexpected error.",
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": ctx.request_id},
+        )
+        return ExecutionResult(data=None, errors=[error])
+
+
+async def _execute(
+    schema: Schema,
+    ctx: RequestContext,
+    query: str | None,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
     **kwargs: Any,
 ) -> ExecutionResult:
     principal = ctx.principal

@@ -25,7 +25,13 @@ def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    # A typo must not silently switch a protection off (e.g. SECURE_COOKIES=ture).
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
 
 
 def _int(name: str, default: int) -> int:
@@ -146,6 +152,8 @@ def _master_keys(raw: str) -> tuple[dict[str, bytes], str]:
         key_id, sep, value = part.partition(":")
         if not sep:
             key_id, value = "k1", part
+        if key_id in keys:
+            raise ConfigurationError(f"LEDGERLINE_MASTER_KEY lists key id {key_id!r} twice")
         keys[key_id] = _decode_key("LEDGERLINE_MASTER_KEY", value)
         first = first or key_id
     if not keys:

@@ -17,8 +17,10 @@ from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.typevars import Context
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from auth.sessions import (
     CSRF_HEADER,
@@ -37,6 +39,7 @@ log = logging.getLogger("ledgerline.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 _ACCEPT: contextvars.ContextVar[str] = contextvars.ContextVar("accept", default="")
+_PRE_EXECUTION: contextvars.ContextVar[bool] = contextvars.ContextVar("pre", default=False)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -144,7 +147,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             allowed = allowed - {OperationType.QUERY}
         context.response = sub_response
         try:
-            return await execute_operation(
+            result = await execute_operation(
                 self.schema,
                 context,
                 request_data.query,
@@ -152,15 +155,17 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
                 request_data.operation_name,
                 allowed_operation_types=allowed,
             )
-        except Exception as exc:  # e.g. an operation type not allowed over GET
-            from strawberry.exceptions import MissingQueryError
-            from strawberry.schema.exceptions import InvalidOperationTypeError
-
-            if isinstance(exc, InvalidOperationTypeError):
-                raise HTTPException(405, exc.as_http_error_reason(request_adapter.method)) from exc
-            if isinstance(exc, MissingQueryError):
-                raise HTTPException(400, "No GraphQL query found in the request") from exc
-            raise
+        except InvalidOperationTypeError as exc:  # e.g. a mutation over GET
+            raise HTTPException(405, exc.as_http_error_reason(request_adapter.method)) from exc
+        except CannotGetOperationTypeError as exc:  # operationName names no operation
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
+        finally:
+            _PRE_EXECUTION.set(False)
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            _PRE_EXECUTION.set(True)  # parse/validation failure: a 400 for the new media type
+        return result
 
     def create_response(
         self, response_data: GraphQLHTTPResponse, sub_response: Response
@@ -172,7 +177,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         response = super().create_response(response_data, sub_response)
         if modern:
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if "data" not in response_data and not sub_response.status_code:
+            if _PRE_EXECUTION.get() and not sub_response.status_code:
                 response.status_code = 400
         return response
 
