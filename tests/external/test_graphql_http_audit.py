@@ -86,16 +86,6 @@ def test_may_audits_are_reported(audit: list[dict[str, Any]]) -> None:
     assert may
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Server bug (server/view.py execute_single): an operationName that names no "
-    "operation of the document (audits 6C00-6C03 send an object, a number, a boolean, an "
-    "array; a plain unknown string does the same) makes strawberry raise "
-    "CannotGetOperationTypeError, which the except branch does not map, so the answer is "
-    "500 Internal Server Error instead of 400. (At HEAD the except branch also imports "
-    "InvalidOperationTypeError from strawberry.exceptions, where 0.341.2 does not define "
-    "it, turning 9C48 GET mutation and 423L/3E3A missing query into 500 too.)",
-)
 def test_no_audit_request_gets_a_server_error(audit: list[dict[str, Any]]) -> None:
     errors = [r for r in audit if r.get("response") and r["response"]["status"] >= 500]
     assert not errors, "audits answered with 5xx:\n" + "\n".join(

@@ -227,19 +227,6 @@ async def test_a_syntax_error_keeps_its_message(api: Api) -> None:
     assert error["message"] != "Unexpected error."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "An exception raised outside the resolvers (server/execution.py: loading the "
-        "tenant's cipher, e.g. KeyUnavailableError after crypto-shredding, or a database "
-        "failure when opening the unit of work) is not masked by MaskUnexpectedErrors: "
-        "it escapes the GraphQL view, and Starlette's ServerErrorMiddleware answers a "
-        "bare text/plain 500 'Internal Server Error' without the JSON error shape, code, "
-        "requestId, X-Request-ID or the security headers (that middleware sits outside "
-        "SecurityHeadersMiddleware). The view should catch it, log it with the request id "
-        "and answer INTERNAL_SERVER_ERROR like a resolver crash."
-    ),
-)
 @pytest.mark.parametrize("cause", ["cipher-crash", "shredded-tenant"])
 async def test_a_crash_outside_the_resolvers_is_masked_with_the_request_id(
     api: Api, monkeypatch: pytest.MonkeyPatch, cause: str

@@ -128,7 +128,7 @@ async def test_every_kind_of_response_carries_the_security_headers(dev: Api) -> 
     big = {"query": "{ __typename }", "padding": "x" * 100_000}
     responses = {
         "200 query": await dev.query(LIST),
-        "200 graphql error": await dev.query("{ nope }"),
+        "400 validation error": await dev.query("{ nope }"),
         "200 anonymous": await dev.query("{ __typename }", auth=False),
         "400 batched": await dev.post([{"query": "{ __typename }"}]),
         "400 bad json": await dev.client.post("/graphql", content=b"{", headers=JSON),
