@@ -9,6 +9,7 @@ filter).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -90,6 +91,52 @@ async def enter_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
         )
 
 
+class SerializedAsyncSession(AsyncSession):
+    """One request's session, shared by resolvers that GraphQL runs concurrently (two
+    root fields, aliases): a lock lets one statement at a time use the connection, which
+    asyncpg requires. Transactions and the tenant scope are unchanged."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._lock:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._lock:
+            return await super().scalar(*args, **kwargs)
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._lock:
+            return await super().scalars(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._lock:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._lock:
+            await super().flush(*args, **kwargs)
+
+    async def commit(self) -> None:
+        async with self._lock:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self._lock:
+            await super().rollback()
+
+    async def refresh(self, *args: Any, **kwargs: Any) -> None:
+        async with self._lock:
+            await super().refresh(*args, **kwargs)
+
+    async def connection(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._lock:
+            return await super().connection(*args, **kwargs)
+
+
 class _PostgresSession(Session):
     """Sessions whose transactions carry the tenant scope for row-level security."""
 
@@ -107,6 +154,7 @@ class Database:
         self.engine = make_engine(self.url)
         self._factory = async_sessionmaker(
             self.engine,
+            class_=SerializedAsyncSession,
             expire_on_commit=False,
             autoflush=False,
             sync_session_class=_PostgresSession if self.is_postgres else Session,

@@ -75,20 +75,9 @@ def case(name: str, document: str, variables: Vars) -> Any:
     return pytest.param(Case(name, document, variables), id=name)
 
 
-# Root fields resolve concurrently and share the request's one AsyncSession, which is
-# not safe for concurrent tasks. On PostgreSQL (asyncpg) two root fields reaching the
-# database at once fail: "This session is provisioning a new connection; concurrent
-# operations are not permitted", or, with the connection opened beforehand, "another
-# operation is in progress". The answer is an INTERNAL_SERVER_ERROR with a random
-# request id, so it cannot equal the answer for missing ids. SQLite is unaffected.
-CONCURRENT_ROOTS = {"aliases x 12 (every type)", "nested from a deal and an activity"}
-CONCURRENT_ROOTS_ON_POSTGRES = pytest.mark.xfail(
-    strict=True,
-    reason="server/execution.py + server/context.py: ctx.db (one AsyncSession) is used "
-    "by concurrently resolved root fields; on PostgreSQL a query with two root fields "
-    "that reach the database fails with asyncpg 'concurrent operations are not "
-    "permitted' / 'another operation is in progress' (INTERNAL_SERVER_ERROR)",
-)
+# Root fields resolve concurrently and share the request's one session; the aliases and
+# "nested from a deal and an activity" cases prove it serialises their statements
+# (models.db.SerializedAsyncSession), which asyncpg requires.
 
 
 def one(key: str, var: str = "id") -> Vars:
@@ -410,8 +399,6 @@ async def test_their_ids_in_queries_answer_like_missing_ids(
     runner: Runner, services: Services, tenant_a: TenantWorld, tenant_b: TenantWorld,
     world: tuple[Ids, Ids], item: Case, backend: str, request: pytest.FixtureRequest,
 ) -> None:  # fmt: skip
-    if backend == "postgresql" and item.name in CONCURRENT_ROOTS:
-        request.applymarker(CONCURRENT_ROOTS_ON_POSTGRES)
     await check(runner, services, tenant_a, tenant_b, world, item)
 
 
