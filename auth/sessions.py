@@ -78,7 +78,7 @@ async def open_session(
 
 
 async def find_session(services: Services, secret: str, kind: str) -> AuthSession | None:
-    async with services.db.session(None) as session:
+    async with services.db.session(None, session_hash=hash_secret(secret)) as session:
         row = (
             await session.execute(
                 select(AuthSession).where(
@@ -91,8 +91,8 @@ async def find_session(services: Services, secret: str, kind: str) -> AuthSessio
     return row
 
 
-async def revoke_session(services: Services, session_id: uuid.UUID) -> None:
-    async with services.db.session(None) as session:
+async def revoke_session(services: Services, session_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    async with services.db.session(None, user_id=user_id) as session:
         row = await session.get(AuthSession, session_id)
         if row is not None and row.revoked_at is None:
             row.revoked_at = utcnow()
@@ -114,13 +114,24 @@ async def principal_from_bearer(services: Services, token: str) -> Principal:
         claims: AccessClaims = services.tokens.verify(token)
     except InvalidTokenError as exc:
         raise AuthenticationError("invalid or expired token") from exc
-    role = await _membership_role(services, claims.user_id, claims.tenant_id)
-    if role is None:
-        raise AuthenticationError("membership no longer exists")
-    async with services.db.session(None) as session:
-        row = await session.get(AuthSession, claims.session_id)
-    if row is None or row.revoked_at is not None:
+    # One statement: the membership's current role and the session's revocation.
+    async with services.db.session(claims.tenant_id, user_id=claims.user_id) as session:
+        row = (
+            await session.execute(
+                select(Membership.role, AuthSession.revoked_at)
+                .join(AuthSession, AuthSession.user_id == Membership.user_id)
+                .where(
+                    Membership.user_id == claims.user_id,
+                    AuthSession.id == claims.session_id,
+                    AuthSession.tenant_id == claims.tenant_id,
+                )
+            )
+        ).first()
+    if row is None:
+        raise AuthenticationError("membership or session no longer exists")
+    if row.revoked_at is not None:
         raise AuthenticationError("session revoked")
+    role = Role(row.role)
     return Principal.for_role(claims.user_id, claims.tenant_id, role, "bearer", claims.session_id)
 
 

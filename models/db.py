@@ -65,16 +65,24 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def _scope_params(info: dict[str, Any]) -> dict[str, str]:
+    tenant = info.get("tenant_id")
+    user = info.get("user_scope") or info.get("user_id")
+    secret_hash = info.get("session_hash")
+    return {
+        "tenant": str(tenant) if tenant else "",
+        "user": str(user) if user else "",
+        "session_hash": secret_hash.hex() if secret_hash else "",
+    }
+
+
 def _set_pg_scope(session: Session, _tx: Any, connection: Any) -> None:
-    tenant = session.info.get("tenant_id")
-    user = session.info.get("user_scope") or session.info.get("user_id")
-    connection.execute(
-        _SET_SCOPE, {"tenant": str(tenant) if tenant else "", "user": str(user) if user else ""}
-    )
+    connection.execute(_SET_SCOPE, _scope_params(session.info))
 
 
 _SET_SCOPE = text(
-    "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.user_id', :user, true)"
+    "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.user_id', :user, true),"
+    " set_config('app.session_hash', :session_hash, true)"
 )
 
 
@@ -85,10 +93,7 @@ async def enter_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     session.info["tenant_id"] = tenant_id
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         connection = await session.connection()
-        user = session.info.get("user_scope") or session.info.get("user_id")
-        await connection.execute(
-            _SET_SCOPE, {"tenant": str(tenant_id), "user": str(user) if user else ""}
-        )
+        await connection.execute(_SET_SCOPE, _scope_params(session.info))
 
 
 class SerializedAsyncSession(AsyncSession):
@@ -167,10 +172,19 @@ class Database:
         *,
         user_scope: uuid.UUID | None = None,
         user_id: uuid.UUID | None = None,
+        session_hash: bytes | None = None,
     ) -> AsyncIterator[AsyncSession]:
-        """A session confined to one tenant (or, before one is chosen, to one user)."""
+        """A session confined to one tenant (or, before one is chosen, to one user).
+
+        `session_hash` lets a sign-in secret find its own `auth_session` row before the
+        caller is known (row-level security on PostgreSQL allows that one row)."""
         session = self._factory(
-            info={"tenant_id": tenant_id, "user_scope": user_scope, "user_id": user_id}
+            info={
+                "tenant_id": tenant_id,
+                "user_scope": user_scope,
+                "user_id": user_id,
+                "session_hash": session_hash,
+            }
         )
         try:
             yield session

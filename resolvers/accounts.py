@@ -369,7 +369,7 @@ async def log_in(ctx: Any, email: str, password: str, tenant: str | None) -> Sig
 
 
 async def _revoke_refresh_family(services: Any, user_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
-    async with services.db.session(None) as session:
+    async with services.db.session(None, user_id=user_id) as session:
         await session.execute(
             update(AuthSession)
             .where(
@@ -388,7 +388,7 @@ async def refresh(ctx: Any, refresh_token: str) -> SignedIn:
     (revoked) token presented again is reuse: every refresh session of that user in
     that tenant is revoked."""
     services = ctx.services
-    async with services.db.session(None) as session:
+    async with services.db.session(None, session_hash=hash_secret(refresh_token)) as session:
         found = (
             await session.execute(
                 select(
@@ -411,7 +411,7 @@ async def refresh(ctx: Any, refresh_token: str) -> SignedIn:
         raise _invalid_refresh()
     if expires_at <= utcnow():
         raise _invalid_refresh()
-    async with services.db.session(None) as session:
+    async with services.db.session(None, user_id=user_id) as session:
         spent = await session.execute(
             update(AuthSession)
             .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
@@ -438,7 +438,7 @@ async def switch_tenant(ctx: Any, tenant: str) -> SignedIn:
         raise not_found("tenant")
     cookie = principal.auth_method == "cookie"
     if cookie and principal.session_id is not None:
-        await revoke_session(ctx.services, principal.session_id)
+        await revoke_session(ctx.services, principal.session_id, principal.user_id)
     return await _sign_in(ctx, principal.user_id, chosen.tenant.id, chosen.role, cookie=cookie)
 
 
@@ -446,7 +446,7 @@ async def log_out(ctx: Any) -> bool:
     """Revoke the current session (cookie session or refresh family) and clear cookies."""
     principal = ctx.principal
     if principal is not None and principal.session_id is not None:
-        await revoke_session(ctx.services, principal.session_id)
+        await revoke_session(ctx.services, principal.session_id, principal.user_id)
     if ctx.response is not None:
         _clear_cookies(ctx)
     return principal is not None
