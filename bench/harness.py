@@ -120,6 +120,7 @@ class Target:
     async def open(cls, database: str, manifest: Manifest, limit_url: str) -> Target:
         from bench.twin import build_twin_schema
         from models.db import make_engine
+        from privacy.audit import AuditSink
         from schema.build import build_schema
         from schema.extensions import schema_extensions
         from server.services import Services
@@ -127,6 +128,9 @@ class Target:
 
         settings = load_settings()
         services = Services.from_settings(settings)
+        # As in the served app (server/app.py): read audit goes to the write-behind sink.
+        sink = services.extras["audit_sink"] = AuditSink(services.db)
+        sink.start()
         schema = build_schema(extensions=schema_extensions(settings))
         twin = build_twin_schema(extensions=schema_extensions(settings))
         tenant = manifest.tenant_id(0)
@@ -145,6 +149,7 @@ class Target:
 
     async def close(self) -> None:
         await next(iter(self.limits.values())).engine.dispose()
+        await self.services.extras["audit_sink"].stop()
         await self.services.close()
 
     async def execute(self, schema: Any, role: Role, query: str, variables: Any = None) -> Any:

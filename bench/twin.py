@@ -20,13 +20,11 @@ from resolvers import contacts as contact_resolvers
 from resolvers import deals as deal_resolvers
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
+from schema.fast_execution import FastExecutionContext
 from schema.operations.contacts import ConsentInput, ContactInput
 from schema.operations.inputs import present
+from schema.policy import PLAIN, POLICY_KEY
 from schema.types.pagination import Connection
-
-
-def _decrypt(info: strawberry.Info, blob: bytes | None) -> str | None:
-    return info.context.cipher.decrypt(blob)
 
 
 @strawberry.type(name="Activity")
@@ -56,32 +54,54 @@ class TwinCompany:
         return await company_resolvers.deals_of(info, root, first)
 
 
+class TwinContactRow:
+    """A contact as a policy-free API would hold it: decrypted once, plain attributes."""
+
+    __slots__ = ("_row", "email", "phone")
+
+    def __init__(self, row: Any, cipher: Any) -> None:
+        self._row = row
+        self.email = cipher.decrypt(row.email_enc)
+        self.phone = cipher.decrypt(row.phone_enc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+def _plain(**kwargs: Any) -> Any:
+    # Plain fields in the same executor as the API (its fast path for plain leaves),
+    # so twin_ratio measures the policy, not a slower execution path.
+    return strawberry.field(metadata={POLICY_KEY: PLAIN}, **kwargs)
+
+
 @strawberry.type(name="Contact")
 class TwinContact:
-    gid: strawberry.ID = strawberry.field(name="id")
-    first_name: str | None
-    last_name: str | None
-    job_title: str | None
-    city: str | None
-    country: str | None
-    lifecycle_stage: str
-    source: str | None
-    created_at: datetime
-    updated_at: datetime
-
-    @strawberry.field
-    def email(self, root: strawberry.Parent[Any], info: strawberry.Info) -> str | None:
-        return _decrypt(info, root.email_enc)
-
-    @strawberry.field
-    def phone(self, root: strawberry.Parent[Any], info: strawberry.Info) -> str | None:
-        return _decrypt(info, root.phone_enc)
+    gid: strawberry.ID = _plain(name="id")
+    first_name: str | None = _plain()
+    last_name: str | None = _plain()
+    email: str | None = _plain()
+    phone: str | None = _plain()
+    job_title: str | None = _plain()
+    city: str | None = _plain()
+    country: str | None = _plain()
+    lifecycle_stage: str = _plain()
+    source: str | None = _plain()
+    created_at: datetime = _plain()
+    updated_at: datetime = _plain()
 
     @strawberry.field
     async def company(
         self, root: strawberry.Parent[Any], info: strawberry.Info
     ) -> TwinCompany | None:
         return await contact_resolvers.company_of(info, root)
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, TwinContactRow)
+
+
+def _twin(ctx: Any, row: Any) -> TwinContactRow:
+    return TwinContactRow(row, ctx.cipher)
 
 
 @strawberry.type(name="ContactPayload")
@@ -98,11 +118,11 @@ class Query:
         rows, page = await contact_resolvers.list_contacts(
             info.context, None, "CREATED_AT", True, PageArgs(first=first)
         )
-        return Connection(nodes=rows, _page=page)
+        return Connection(nodes=[_twin(info.context, r) for r in rows], _page=page)
 
     @strawberry.field
     async def contact(self, info: strawberry.Info, id: strawberry.ID) -> TwinContact:
-        return await existing(info.context, id, "Contact", "id")
+        return _twin(info.context, await existing(info.context, id, "Contact", "id"))
 
 
 @strawberry.type
@@ -114,8 +134,13 @@ class Mutation:
         records = [c.to_record() for c in consents or []]
         row = await contact_resolvers.create_contact(info.context, present(input), records)
         info.context.audit.actions.clear()  # no audit in the twin
-        return TwinContactPayload(contact=row)
+        return TwinContactPayload(contact=_twin(info.context, row))
 
 
 def build_twin_schema(extensions: list[Any] | None = None) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions or [])
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions or [],
+        execution_context_class=FastExecutionContext,
+    )
