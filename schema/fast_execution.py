@@ -147,10 +147,16 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             item_type = item_type.of_type
         if not is_object_type(item_type) or item_type.is_type_of is None:
             return None
+        # One plan per selection of this operation (the same AST nodes), not per list:
+        # a nested list under each of 1,000 parents is planned once.
+        key = (item_type.name, *(id(d.node) for d in field_details_list))
+        plans = self.__dict__.setdefault("_fast_plans", {})
+        if key in plans:
+            return plans[key]
         grouped, defer_usages, forbidden = self.collect_subfields(item_type, field_details_list)
-        if defer_usages or forbidden:
-            return None
-        return _plan_columns(item_type, grouped)
+        plan = None if defer_usages or forbidden else _plan_columns(item_type, grouped)
+        plans[key] = plan
+        return plan
 
     def _complete_rows(
         self, columns: list[_Column], rows: list[Any], path: Path, ctx: Any
