@@ -44,7 +44,9 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from graphql import (
+    BREAK,
     SKIP,
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentSpreadNode,
@@ -64,8 +66,10 @@ from graphql import (
     ValidationRule,
     ValueNode,
     VariableNode,
+    Visitor,
     get_named_type,
     parse,
+    visit,
 )
 from graphql.language.parser import Parser
 from graphql.validation import MaxIntrospectionDepthRule
@@ -545,9 +549,50 @@ class LimitsExtension(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         # A `DisableValidation` (in any position) empties the rules in `on_operation`;
         # `on_validate` runs after every `on_operation`, so the limits come back.
-        if self.execution_context.pre_execution_errors is None:
+        context = self.execution_context
+        if context.pre_execution_errors is None:
+            stable = _rules_without_variables(self._limits)
+            document = context.graphql_document
+            if (
+                self._rules != stable
+                and document is not None
+                and not _page_sizes_use_variables(document)
+            ):
+                # Variables that no page size reads cannot change the cost: use the
+                # stable rule classes, whose validation result the cache can reuse.
+                fresh = set(self._rules)
+                context.validation_rules = tuple(
+                    r for r in context.validation_rules if r not in fresh
+                )
+                self._rules = stable
             self._add_missing_rules()
         yield
+
+
+_PAGE_VARIABLE_CACHE: dict[int, tuple[DocumentNode, bool]] = {}
+
+
+def _page_sizes_use_variables(document: DocumentNode) -> bool:
+    """Whether any `first`/`last` argument in the document is a variable (memoised per
+    parsed document; the parse cache hands out the same object for the same text)."""
+    cached = _PAGE_VARIABLE_CACHE.get(id(document))
+    if cached is not None and cached[0] is document:
+        return cached[1]
+    uses = False
+
+    class _Finder(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> Any:
+            nonlocal uses
+            if node.name.value in _PAGE_SIZE_ARGS and isinstance(node.value, VariableNode):
+                uses = True
+                return BREAK
+            return None
+
+    visit(document, _Finder())
+    if len(_PAGE_VARIABLE_CACHE) > 1024:
+        _PAGE_VARIABLE_CACHE.clear()
+    _PAGE_VARIABLE_CACHE[id(document)] = (document, uses)
+    return uses
 
 
 def limits_extensions(limits: Limits) -> list[type[SchemaExtension]]:
