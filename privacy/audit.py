@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
 
-from models.audit import AuditEvent, AuditSubject
+from models.audit import AuditEvent, AuditSubject, UsageEvent
 from models.base import utcnow
 from privacy.categories import DataCategory
 
@@ -49,6 +49,7 @@ class AuditRows:
     tenant_id: uuid.UUID
     events: list[dict[str, Any]]
     subjects: list[dict[str, Any]]
+    usage: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _event(principal: Principal, action: str, detail: str, request_id: str,
@@ -72,14 +73,18 @@ async def write_rows(session: AsyncSession, rows: AuditRows) -> None:
         await session.execute(insert(AuditEvent), rows.events)
     if rows.subjects:
         await session.execute(insert(AuditSubject), rows.subjects)
+    if rows.usage:
+        await session.execute(insert(UsageEvent), rows.usage)
 
 
 class AuditBuffer:
-    __slots__ = ("_subjects", "actions")
+    __slots__ = ("_subjects", "actions", "usage")
 
     def __init__(self) -> None:
         self._subjects: dict[uuid.UUID, _SubjectAccess] = {}
         self.actions: list[tuple[str, str]] = []
+        self.usage: dict[str, Any] | None = None
+        """The request's usage record (policy 2.3), written with the read audit."""
 
     def read(self, subject_id: uuid.UUID, category: DataCategory, shown: bool) -> None:
         access = self._subjects.get(subject_id)
@@ -92,7 +97,7 @@ class AuditBuffer:
         self.actions.append((action, detail))
 
     def __bool__(self) -> bool:
-        return bool(self._subjects or self.actions)
+        return bool(self._subjects or self.actions or self.usage)
 
     def take_reads(
         self, principal: Principal, request_id: str, operation_name: str | None
@@ -146,6 +151,10 @@ class AuditBuffer:
         if actions is not None:
             await write_rows(session, actions)
         reads = self.take_reads(principal, request_id, operation_name)
+        if self.usage is not None:
+            reads = reads or AuditRows(principal.tenant_id, [], [])
+            reads.usage.append(self.usage)
+            self.usage = None
         if reads is None:
             return
         if sink is not None and sink.running:
@@ -192,6 +201,7 @@ class AuditSink:
             merged.tenant_id = rows.tenant_id
             merged.events.extend(rows.events)
             merged.subjects.extend(rows.subjects)
+            merged.usage.extend(rows.usage)
         for tenant_id, rows in by_tenant.items():
             try:
                 async with self._db.session(tenant_id) as session:

@@ -10,6 +10,7 @@ so every exit path (query, mutation payload, node) reports them the same way.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
@@ -17,12 +18,25 @@ from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
+from privacy.usage import operation_type, usage_row
+from schema.extensions import _cached_parse
 from server.context import RequestContext
 
 _REQUEST_ERRORS = (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError)
 
 
 log = logging.getLogger("ledgerline.errors")
+
+
+def _document(query: str | None, max_tokens: int) -> Any:
+    """The parsed document from the parse cache (a hit: parsed already for this request
+    with the same token limit)."""
+    if not query:
+        return None
+    try:
+        return _cached_parse(query, max_tokens)
+    except Exception:
+        return None
 
 
 async def execute_operation(
@@ -57,6 +71,7 @@ async def _execute(
     **kwargs: Any,
 ) -> ExecutionResult:
     principal = ctx.principal
+    started = time.perf_counter()
     async with ctx.services.db.session(
         principal.tenant_id if principal else None,
         user_id=principal.user_id if principal else None,
@@ -74,6 +89,19 @@ async def _execute(
         if result.errors:
             await session.rollback()
             ctx.audit.actions.clear()  # changes rolled back: nothing happened to audit
+        if principal is not None:
+            ctx.audit.usage = usage_row(
+                tenant_id=principal.tenant_id,
+                user_id=principal.user_id,
+                operation_name=operation_name,
+                kind=operation_type(
+                    _document(query, ctx.services.settings.limits.max_tokens), operation_name
+                ),
+                duration_ms=(time.perf_counter() - started) * 1000,
+                outcome="error" if result.errors else "ok",
+                client_ip=ctx.client_ip,
+                user_agent=ctx.user_agent,
+            )
         if principal is not None and ctx.audit:
             await ctx.audit.flush(
                 session, principal, ctx.request_id, operation_name,
