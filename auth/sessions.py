@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.permissions import Role
 from auth.principal import Principal
@@ -109,30 +110,41 @@ async def _membership_role(
     return Role(role) if role else None
 
 
-async def principal_from_bearer(services: Services, token: str) -> Principal:
+def verify_bearer(services: Services, token: str) -> AccessClaims:
+    """The signature and claims only; the membership and session are checked by
+    `principal_for_claims`, inside the request's own transaction."""
     try:
-        claims: AccessClaims = services.tokens.verify(token)
+        return services.tokens.verify(token)
     except InvalidTokenError as exc:
         raise AuthenticationError("invalid or expired token") from exc
-    # One statement: the membership's current role and the session's revocation.
-    async with services.db.session(claims.tenant_id, user_id=claims.user_id) as session:
-        row = (
-            await session.execute(
-                select(Membership.role, AuthSession.revoked_at)
-                .join(AuthSession, AuthSession.user_id == Membership.user_id)
-                .where(
-                    Membership.user_id == claims.user_id,
-                    AuthSession.id == claims.session_id,
-                    AuthSession.tenant_id == claims.tenant_id,
-                )
+
+
+async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> Principal:
+    """One statement: the membership's current role and the session's revocation, so a
+    changed role or a revoked session counts from the very next request."""
+    row = (
+        await session.execute(
+            select(Membership.role, AuthSession.revoked_at)
+            .join(AuthSession, AuthSession.user_id == Membership.user_id)
+            .where(
+                Membership.user_id == claims.user_id,
+                AuthSession.id == claims.session_id,
+                AuthSession.tenant_id == claims.tenant_id,
             )
-        ).first()
+        )
+    ).first()
     if row is None:
         raise AuthenticationError("membership or session no longer exists")
     if row.revoked_at is not None:
         raise AuthenticationError("session revoked")
     role = Role(row.role)
     return Principal.for_role(claims.user_id, claims.tenant_id, role, "bearer", claims.session_id)
+
+
+async def principal_from_bearer(services: Services, token: str) -> Principal:
+    claims = verify_bearer(services, token)
+    async with services.db.session(claims.tenant_id, user_id=claims.user_id) as session:
+        return await principal_for_claims(session, claims)
 
 
 async def principal_from_cookie(services: Services, secret: str) -> Principal:

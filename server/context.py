@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from auth.permissions import Permission
 from auth.principal import Principal
+from auth.tokens import AccessClaims
 from privacy.audit import AuditBuffer
 from privacy.crypto import TenantCipher
 from privacy.decision import RequestPolicy
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 class RequestContext:
     services: Services
     principal: Principal | None
+    claims: AccessClaims | None = None
+    """A verified bearer token whose membership and session are checked in the
+    operation's own transaction (server/execution.py), which then sets `principal`."""
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     request: Request | None = None
     response: Response | None = None

@@ -18,11 +18,17 @@ from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
+from auth.sessions import AuthenticationError, principal_for_claims
 from privacy.usage import operation_type, usage_row
 from schema.extensions import _cached_parse
 from server.context import RequestContext
 
-_REQUEST_ERRORS = (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError)
+_REQUEST_ERRORS = (
+    InvalidOperationTypeError,
+    CannotGetOperationTypeError,
+    MissingQueryError,
+    AuthenticationError,
+)
 
 
 log = logging.getLogger("ledgerline.errors")
@@ -70,13 +76,16 @@ async def _execute(
     operation_name: str | None,
     **kwargs: Any,
 ) -> ExecutionResult:
-    principal = ctx.principal
     started = time.perf_counter()
+    scope = ctx.principal or ctx.claims
     async with ctx.services.db.session(
-        principal.tenant_id if principal else None,
-        user_id=principal.user_id if principal else None,
+        scope.tenant_id if scope else None,
+        user_id=scope.user_id if scope else None,
     ) as session:
         ctx.session = session
+        if ctx.principal is None and ctx.claims is not None:
+            ctx.principal = await principal_for_claims(session, ctx.claims)
+        principal = ctx.principal
         if principal is not None:
             ctx.cipher = await ctx.services.keyring.cipher(session, principal.tenant_id)
         result = await schema.execute(

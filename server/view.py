@@ -27,9 +27,10 @@ from auth.sessions import (
     SESSION_COOKIE,
     AuthenticationError,
     csrf_valid,
-    principal_from_bearer,
     principal_from_cookie,
+    verify_bearer,
 )
+from auth.tokens import AccessClaims
 from server.context import RequestContext
 from server.execution import execute_operation
 from server.graphiql import graphiql_response
@@ -82,8 +83,11 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
                 return _error(
                     415, "UNSUPPORTED_MEDIA_TYPE", "POST requests must use application/json."
                 )
+        claims = None
         try:
             principal = await self._principal(request)
+            if isinstance(principal, AccessClaims):
+                principal, claims = None, principal
         except AuthenticationError:
             return _error(401, "UNAUTHENTICATED", "Your session or token is not valid.")
         except _CsrfError:
@@ -94,13 +98,17 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         context = RequestContext(
             services=self.services,
             principal=principal,
+            claims=claims,
             request=request,
             client_ip=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent", "")[:256] or None,
         )
         if state.get("request_id"):
             context.request_id = state["request_id"]
-        return await self.run(request, context=context)
+        try:
+            return await self.run(request, context=context)
+        except AuthenticationError:  # the bearer's membership or session is gone
+            return _error(401, "UNAUTHENTICATED", "Your session or token is not valid.")
 
     async def _principal(self, request: Request) -> Any:
         header = request.headers.get("authorization")
@@ -108,7 +116,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise AuthenticationError("unsupported authorization scheme")
-            return await principal_from_bearer(self.services, token.strip())
+            return verify_bearer(self.services, token.strip())
         secret = request.cookies.get(SESSION_COOKIE)
         if secret:
             if request.method != "GET" and not csrf_valid(secret, request.headers.get(CSRF_HEADER)):
