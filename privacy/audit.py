@@ -92,6 +92,19 @@ class AuditBuffer:
             access = self._subjects[subject_id] = _SubjectAccess()
         (access.shown if shown else access.redacted).add(category)
 
+    def read_all(
+        self,
+        subject_id: uuid.UUID,
+        shown: frozenset[DataCategory],
+        redacted: frozenset[DataCategory],
+    ) -> None:
+        """`read` for a whole row at once (the fast executor)."""
+        access = self._subjects.get(subject_id)
+        if access is None:
+            access = self._subjects[subject_id] = _SubjectAccess()
+        access.shown |= shown
+        access.redacted |= redacted
+
     def record(self, action: str, detail: str) -> None:
         """A privacy-relevant change (consent, restriction...) described without values."""
         self.actions.append((action, detail))

@@ -46,7 +46,9 @@ from graphql import (
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.policy import PLAIN, POLICY_KEY, PiiSpec, resolve_cell
+from privacy.decision import Verdict
+from privacy.masking import apply_mask
+from schema.policy import PLAIN, POLICY_KEY, PiiSpec
 
 VERIFY = os.environ.get("LEDGERLINE_VERIFY_FAST_PATH") == "1"
 """Also run the stock path for every fast list and require identical results."""
@@ -101,6 +103,23 @@ def _plan_columns(item_type: GraphQLObjectType, grouped: dict[str, Any]) -> list
         else:
             return None
     return columns
+
+
+def _row_plan(ctx: Any, specs: list[PiiSpec], state: Any) -> tuple[list[Any], Any, Any]:
+    """The decisions for one subject state, and the categories the audit records as
+    shown or redacted for every row in that state (masks depend on the value: per cell)."""
+    decisions = [ctx.policy.decide(spec.policy, state) for spec in specs]
+    shown = frozenset(
+        s.policy.category
+        for s, d in zip(specs, decisions, strict=True)
+        if d.verdict is Verdict.SHOW
+    )
+    redacted = frozenset(
+        s.policy.category
+        for s, d in zip(specs, decisions, strict=True)
+        if d.verdict is Verdict.REDACT
+    )
+    return decisions, shown, redacted
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -161,6 +180,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _complete_rows(
         self, columns: list[_Column], rows: list[Any], path: Path, ctx: Any
     ) -> list[Any]:
+        """Plain cells by attribute; personal-data cells by the decision memoised per
+        subject state for the whole row (`_row_plan`), with the same values, masks,
+        redaction entries and audit as `schema.policy.resolve_cell`."""
+        specs = [source for kind, _, source, *_ in columns if kind == "pii"]
+        plans: dict[Any, Any] = {}
+        audit = ctx.audit
+        redactions = ctx.redactions
         base: list[Any] | None = None
         out: list[Any] = []
         append = out.append
@@ -168,15 +194,55 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if row is None:
                 raise _Fallback
             item: dict[str, Any] = {}
+            if specs:
+                state = row.subject_state
+                subject_id = row.subject_id
+                if state is None and subject_id is not None:
+                    raise _Fallback  # the stock path fails closed, loudly
+                plan = plans.get(state)
+                if plan is None:
+                    plan = plans[state] = _row_plan(ctx, specs, state)
+                decisions, shown, redacted = plan
+                if subject_id is not None and (shown or redacted):
+                    audit.read_all(subject_id, shown, redacted)
+                position = 0
             for kind, key, source, coerce, exact, non_null in columns:
                 if kind == "plain":
                     value = getattr(row, source)
                 elif kind == "pii":
-                    if base is None:
-                        base = path.as_list()
-                    value = resolve_cell(
-                        ctx, source, row, lambda b=base, i=index, k=key: [*b, i, k]
-                    )
+                    decision = decisions[position]
+                    position += 1
+                    verdict = decision.verdict
+                    raw = getattr(row, source.source)
+                    if verdict is Verdict.SHOW:
+                        value = (
+                            raw
+                            if raw is None or source.decode == "none"
+                            else (ctx.cipher.decrypt(raw))
+                        )
+                    else:
+                        if base is None:
+                            base = path.as_list()
+                        if verdict is Verdict.REDACT:
+                            redactions.append({
+                                "path": [*base, index, key],
+                                "reason": decision.reason.value,
+                                "category": source.category_name,
+                            })  # fmt: skip
+                            value = None
+                        elif raw is None:
+                            value = None
+                        else:
+                            if subject_id is not None:
+                                audit.read(subject_id, source.policy.category, True)
+                            redactions.append({
+                                "path": [*base, index, key],
+                                "reason": decision.reason.value,
+                                "category": source.category_name,
+                                "masked": True,
+                            })  # fmt: skip
+                            plain = raw if source.decode == "none" else ctx.cipher.decrypt(raw)
+                            value = apply_mask(source.policy.mask, plain)
                 else:
                     item[key] = source
                     continue
