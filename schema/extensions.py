@@ -45,7 +45,13 @@ class CachedTokenLimit(TokenLimitExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is None and context.query and not context.parse_options:
+        options = context.parse_options
+        if (
+            context.graphql_document is None
+            and context.query
+            and set(options) <= {"max_tokens"}
+            and options.get("max_tokens", self.max_token_count) >= self.max_token_count
+        ):
             try:
                 context.graphql_document = _cached_parse(context.query, self.max_token_count)
             except GraphQLError as error:

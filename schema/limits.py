@@ -537,12 +537,9 @@ class LimitsExtension(SchemaExtension):
             context.validation_rules = (*kept, *missing)
 
     def on_operation(self) -> Iterator[None]:
-        variables = self.execution_context.variables
-        self._rules = tuple(
-            limit_validation_rules(
-                self._limits, variables if isinstance(variables, Mapping) else None
-            )
-        )
+        # The stable classes first; `on_validate` swaps in rules built for this
+        # request's variables only when a page size actually reads one.
+        self._rules = _rules_without_variables(self._limits)
         self._add_missing_rules()
         yield
 
@@ -551,20 +548,22 @@ class LimitsExtension(SchemaExtension):
         # `on_validate` runs after every `on_operation`, so the limits come back.
         context = self.execution_context
         if context.pre_execution_errors is None:
-            stable = _rules_without_variables(self._limits)
+            variables = context.variables
             document = context.graphql_document
             if (
-                self._rules != stable
+                isinstance(variables, Mapping)
+                and variables
                 and document is not None
-                and not _page_sizes_use_variables(document)
+                and _page_sizes_use_variables(document)
             ):
-                # Variables that no page size reads cannot change the cost: use the
-                # stable rule classes, whose validation result the cache can reuse.
-                fresh = set(self._rules)
+                # A page size reads a variable: cost this request's values. Variables
+                # that no page size reads cannot change the cost, so other requests keep
+                # the stable rule classes, whose validation the cache can reuse.
+                stable = set(self._rules)
                 context.validation_rules = tuple(
-                    r for r in context.validation_rules if r not in fresh
+                    r for r in context.validation_rules if r not in stable
                 )
-                self._rules = stable
+                self._rules = tuple(limit_validation_rules(self._limits, variables))
             self._add_missing_rules()
         yield
 
