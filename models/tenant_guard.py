@@ -61,8 +61,8 @@ def _criteria_for(tenant_id: uuid.UUID) -> tuple[Any, ...]:
     )
 
 
-def _touches_scoped_table(state: ORMExecuteState) -> bool:
-    if any(is_tenant_scoped(m.class_) for m in state.all_mappers):
+def _touches_scoped_table(state: ORMExecuteState, mappers: Any) -> bool:
+    if any(is_tenant_scoped(m.class_) for m in mappers):
         return True
     # No tenant entity at the top: look everywhere, subqueries included, because loader
     # criteria only reach tables that appear through ORM entities.
@@ -80,9 +80,10 @@ def _tenant_guard(state: ORMExecuteState) -> None:
         if info.get("allow_text_sql"):
             return
         raise TenantScopeError("textual SQL is refused on tenant sessions; use ORM statements")
-    if not _touches_scoped_table(state):
+    mappers = state.all_mappers  # computed once: it walks the statement
+    if not _touches_scoped_table(state, mappers):
         return
-    if not any(is_tenant_scoped(m.class_) for m in state.all_mappers):
+    if not any(is_tenant_scoped(m.class_) for m in mappers):
         raise TenantScopeError("tenant tables are reached through ORM entities only")
     tenant_id = info.get("tenant_id")
     if state.is_insert:
@@ -94,7 +95,7 @@ def _tenant_guard(state: ORMExecuteState) -> None:
         state.statement = state.statement.options(*_criteria_for(tenant_id))
         return
     user_id = info.get("user_scope")
-    classes = {m.class_ for m in state.all_mappers if is_tenant_scoped(m.class_)}
+    classes = {m.class_ for m in mappers if is_tenant_scoped(m.class_)}
     if user_id is not None and classes <= {Membership}:
         state.statement = state.statement.options(
             with_loader_criteria(Membership, lambda c: c.user_id == user_id)

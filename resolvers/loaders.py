@@ -28,17 +28,34 @@ if TYPE_CHECKING:
 
 def contact_select(source: Any = Contact) -> Select[Any]:
     """Contacts with their subject's consent standings in the same statement."""
-    return select(*(getattr(source, n) for n in ContactRow.NAMES), standings_of(source.id))
+    if source is Contact:
+        return _CONTACT_SELECT
+    return _contact_select(source)
 
 
 def activity_select(source: Any = Activity) -> Select[Any]:
     """Activities with the state of the contact they are about (the body's subject)."""
+    if source is Activity:
+        return _ACTIVITY_SELECT
+    return _activity_select(source)
+
+
+def _contact_select(source: Any) -> Select[Any]:
+    return select(*(getattr(source, n) for n in ContactRow.NAMES), standings_of(source.id))
+
+
+def _activity_select(source: Any) -> Select[Any]:
     return select(
         *(getattr(source, n) for n in ActivityRow.NAMES),
         Contact.restricted,
         Contact.erased_at,
         standings_of(source.contact_id),
     ).outerjoin(Contact, Contact.id == source.contact_id)
+
+
+# Built once: statements are immutable, callers add their WHERE/ORDER BY to copies.
+_CONTACT_SELECT = _contact_select(Contact)
+_ACTIVITY_SELECT = _activity_select(Activity)
 
 
 async def contacts_with_state(
