@@ -12,6 +12,7 @@ from auth.permissions import Role
 from privacy.categories import DataCategory as C
 from privacy.purposes import Purpose
 from resolvers import accounts as resolve
+from resolvers import member_ops
 from resolvers.members import list_members
 from schema.operations.inputs import DeletePayload
 from schema.policy import guarded_field, pii_field, plain_field
@@ -199,7 +200,7 @@ class Mutation:
         role: Role,
         display_name: str | None = None,
     ) -> MemberPayload:
-        row = await resolve.invite_member(info.context, email, role, display_name)
+        row = await member_ops.invite_member(info.context, email, role, display_name)
         return MemberPayload(member=row)  # type: ignore[arg-type]
 
     @guarded_field(
@@ -210,7 +211,7 @@ class Mutation:
     async def change_role(
         self, info: strawberry.Info, member: strawberry.ID, role: Role
     ) -> MemberPayload:
-        row = await resolve.change_role(info.context, member, role)
+        row = await member_ops.change_role(info.context, member, role)
         return MemberPayload(member=row)  # type: ignore[arg-type]
 
     @guarded_field(
@@ -219,7 +220,7 @@ class Mutation:
         "Only owners may remove an owner; the last owner stays.",
     )
     async def remove_member(self, info: strawberry.Info, member: strawberry.ID) -> DeletePayload:
-        deleted = await resolve.remove_member(info.context, member)
+        deleted = await member_ops.remove_member(info.context, member)
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 
 
