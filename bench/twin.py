@@ -15,15 +15,16 @@ from typing import Any
 
 import strawberry
 
-from resolvers import companies as company_resolvers
 from resolvers import contacts as contact_resolvers
-from resolvers import deals as deal_resolvers
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
 from schema.fast_execution import FastExecutionContext
 from schema.operations.contacts import ConsentInput, ContactInput
 from schema.operations.inputs import present
-from schema.policy import PLAIN, POLICY_KEY
+from schema.policy import PLAIN, POLICY_KEY, load_related
+from schema.types.companies import DEALS as COMPANY_DEALS
+from schema.types.contacts import COMPANY as CONTACT_COMPANY
+from schema.types.deals import ACTIVITIES as DEAL_ACTIVITIES
 from schema.types.pagination import Connection
 
 
@@ -40,7 +41,7 @@ class TwinDeal:
     async def activities(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[TwinActivity]:
-        return await deal_resolvers.activities_of(info, root, first)
+        return await load_related(DEAL_ACTIVITIES, info, root, first=first)
 
 
 @strawberry.type(name="Company")
@@ -51,7 +52,7 @@ class TwinCompany:
     async def deals(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[TwinDeal]:
-        return await company_resolvers.deals_of(info, root, first)
+        return await load_related(COMPANY_DEALS, info, root, first=first)
 
 
 class TwinContactRow:
@@ -93,7 +94,7 @@ class TwinContact:
     async def company(
         self, root: strawberry.Parent[Any], info: strawberry.Info
     ) -> TwinCompany | None:
-        return await contact_resolvers.company_of(info, root)
+        return await load_related(CONTACT_COMPANY, info, root)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

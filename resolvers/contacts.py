@@ -26,7 +26,7 @@ from resolvers import validation as v
 from resolvers.loaders import contact_select, contacts_with_state
 from resolvers.pagination import PageArgs, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
-from resolvers.rows import ActivityRow, ContactRow, DealRow
+from resolvers.rows import ContactRow
 from server.errors import AppError, Code
 
 SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}
@@ -120,12 +120,6 @@ async def list_contacts(
     return await contacts_with_state(ctx, result), page
 
 
-async def company_of(info: Any, row: Any) -> Any:
-    if row.company_id is None:
-        return None
-    return await info.context.loaders.company_by_id.load(row.company_id)
-
-
 async def member(info: Any, user_id: uuid.UUID | None) -> Any:
     if user_id is None:
         return None
@@ -139,20 +133,6 @@ def _page_limit(ctx: Any, first: int) -> int:
     if first < 0 or first > cap:
         raise AppError(Code.BAD_USER_INPUT, f"first must be between 0 and {cap}.", field="first")
     return first
-
-
-async def deals_of(info: Any, row: Any, first: int) -> list[Any]:
-    ctx = info.context
-    loader = ctx.loaders.children(DealRow, Deal, Deal.primary_contact_id, _page_limit(ctx, first))
-    return await loader.load(row.id)
-
-
-async def activities_of(info: Any, row: Any, first: int) -> list[Any]:
-    ctx = info.context
-    loader = ctx.loaders.children(
-        ActivityRow, Activity, Activity.contact_id, _page_limit(ctx, first)
-    )
-    return await loader.load(row.id)
 
 
 @dataclass

@@ -219,3 +219,23 @@ class Loaders:
             loader = ChildrenLoader(self.ctx, row_class, model, parent_column, limit)
             self._children[key] = loader
         return loader
+
+
+def to_one(loader_name: str, key: str) -> Any:
+    """A relation to one row by foreign key, through a `XByIdLoader`."""
+    from schema.policy import Batch
+
+    return Batch(many=False, key=key, loader=lambda ctx, _args: getattr(ctx.loaders, loader_name))
+
+
+def to_many(row_class: type[Row], model: Any, parent_column: Any) -> Any:
+    """The first `first` children of each parent, one statement for all parents."""
+    from resolvers.contacts import _page_limit
+    from schema.policy import Batch
+
+    def loader(ctx: Any, args: dict[str, Any]) -> ChildrenLoader:
+        return ctx.loaders.children(
+            row_class, model, parent_column, _page_limit(ctx, args["first"])
+        )
+
+    return Batch(many=True, key="id", loader=loader)

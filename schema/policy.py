@@ -55,11 +55,33 @@ class PiiSpec:
         self.python_name = ""
 
 
-class GuardPolicy:
-    __slots__ = ("permission",)
+class Batch:
+    """How a relation loads: `loader(ctx, args)` gives the request's dataloader and `key`
+    names the row attribute it is keyed by (`many`: a list per key). The field's own
+    resolver loads through it (`load_related`), and the fast executor uses it to load the
+    relation for a whole list at once, so both paths return the very same rows."""
 
-    def __init__(self, permission: Permission) -> None:
+    __slots__ = ("many", "key", "loader")
+
+    def __init__(self, *, many: bool, key: str, loader: Any) -> None:
+        self.many = many
+        self.key = key
+        self.loader = loader
+
+
+async def load_related(batch: Batch, info: strawberry.Info, root: Any, **args: Any) -> Any:
+    key = getattr(root, batch.key)
+    if key is None:
+        return [] if batch.many else None
+    return await batch.loader(info.context, args).load(key)
+
+
+class GuardPolicy:
+    __slots__ = ("permission", "batch")
+
+    def __init__(self, permission: Permission, batch: Batch | None = None) -> None:
         self.permission = permission
+        self.batch = batch
 
 
 def _decrypt(ctx: Any, spec: PiiSpec, raw: Any) -> Any:
@@ -194,8 +216,10 @@ def guarded_field(
     permission: Permission,
     description: str,
     name: str | None = None,
+    batch: Batch | None = None,
 ) -> Any:
-    """A field with a permission of its own (relations to other types, sensitive lists)."""
+    """A field with a permission of its own (relations to other types, sensitive lists);
+    `batch` declares how a relation loads (see `Batch`)."""
 
     def build(fn: Any) -> StrawberryField:
         return strawberry.field(
@@ -204,7 +228,7 @@ def guarded_field(
             description=f"{description} Requires {permission.name}.",
             directives=[Requires(permission=permission)],
             extensions=[RequirePermission(permission)],
-            metadata={POLICY_KEY: GuardPolicy(permission)},
+            metadata={POLICY_KEY: GuardPolicy(permission, batch)},
         )
 
     return build(resolver) if resolver is not None else build

@@ -10,10 +10,10 @@ import strawberry
 
 from auth.permissions import Permission as P
 from privacy.categories import DataCategory as C
-from resolvers import activities as resolve
+from resolvers.loaders import to_one
 from resolvers.rows import ActivityRow
 from schema.directives import Requires, TenantScoped
-from schema.policy import guarded_field, pii_field, plain_field
+from schema.policy import guarded_field, load_related, pii_field, plain_field
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from schema.types.contacts import Contact
     from schema.types.deals import Deal
     from schema.types.members import Member
+
+CONTACT = to_one("contact_by_id", "contact_id")
+COMPANY = to_one("company_by_id", "company_id")
+DEAL = to_one("deal_by_id", "deal_id")
+
 
 ContactRef = Annotated["Contact", strawberry.lazy("schema.types.contacts")]
 CompanyRef = Annotated["Company", strawberry.lazy("schema.types.companies")]
@@ -47,21 +52,25 @@ class Activity(Node):
     created_at: datetime = plain_field("When the activity was created.")
     updated_at: datetime = plain_field("When the activity last changed.")
 
-    @guarded_field(permission=P.CONTACTS_READ, description="The contact it is about.")
+    @guarded_field(
+        permission=P.CONTACTS_READ, description="The contact it is about.", batch=CONTACT
+    )
     async def contact(
         self, root: strawberry.Parent[Any], info: strawberry.Info
     ) -> ContactRef | None:
-        return await resolve.contact_of(info, root)
+        return await load_related(CONTACT, info, root)
 
-    @guarded_field(permission=P.COMPANIES_READ, description="The company it is about.")
+    @guarded_field(
+        permission=P.COMPANIES_READ, description="The company it is about.", batch=COMPANY
+    )
     async def company(
         self, root: strawberry.Parent[Any], info: strawberry.Info
     ) -> CompanyRef | None:
-        return await resolve.company_of(info, root)
+        return await load_related(COMPANY, info, root)
 
-    @guarded_field(permission=P.DEALS_READ, description="The deal it is about.")
+    @guarded_field(permission=P.DEALS_READ, description="The deal it is about.", batch=DEAL)
     async def deal(self, root: strawberry.Parent[Any], info: strawberry.Info) -> DealRef | None:
-        return await resolve.deal_of(info, root)
+        return await load_related(DEAL, info, root)
 
     @guarded_field(permission=P.MEMBERS_READ, description="Who wrote or logged it.")
     async def author(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from auth.permissions import Permission as P
+from models import Activity as ActivityModel
+from models import Contact as ContactModel
+from models import Deal as DealModel
 from privacy.categories import DataCategory as C
-from resolvers import companies as resolve
-from resolvers.rows import CompanyRow
+from resolvers.loaders import to_many
+from resolvers.rows import ActivityRow, CompanyRow, ContactRow, DealRow
 from schema.directives import Requires, TenantScoped
-from schema.policy import guarded_field, pii_field, plain_field
+from schema.policy import guarded_field, load_related, pii_field, plain_field
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -20,6 +23,11 @@ if TYPE_CHECKING:
     from schema.types.contacts import Contact
     from schema.types.deals import Deal
     from schema.types.members import Member
+
+CONTACTS = to_many(ContactRow, ContactModel, ContactModel.company_id)
+DEALS = to_many(DealRow, DealModel, DealModel.company_id)
+ACTIVITIES = to_many(ActivityRow, ActivityModel, ActivityModel.company_id)
+
 
 ContactRef = Annotated["Contact", strawberry.lazy("schema.types.contacts")]
 DealRef = Annotated["Deal", strawberry.lazy("schema.types.deals")]
@@ -53,23 +61,27 @@ class Company(Node):
 
         return await member(info, root.owner_id)
 
-    @guarded_field(permission=P.CONTACTS_READ, description="People at this company.")
+    @guarded_field(
+        permission=P.CONTACTS_READ, description="People at this company.", batch=CONTACTS
+    )
     async def contacts(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[ContactRef]:
-        return await resolve.contacts_of(info, root, first)
+        return await load_related(CONTACTS, info, root, first=first)
 
-    @guarded_field(permission=P.DEALS_READ, description="Deals with this company.")
+    @guarded_field(permission=P.DEALS_READ, description="Deals with this company.", batch=DEALS)
     async def deals(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[DealRef]:
-        return await resolve.deals_of(info, root, first)
+        return await load_related(DEALS, info, root, first=first)
 
-    @guarded_field(permission=P.ACTIVITIES_READ, description="Activities about this company.")
+    @guarded_field(
+        permission=P.ACTIVITIES_READ, description="Activities about this company.", batch=ACTIVITIES
+    )
     async def activities(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[ActivityRef]:
-        return await resolve.activities_of(info, root, first)
+        return await load_related(ACTIVITIES, info, root, first=first)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from auth.permissions import Permission as P
+from models import Activity as ActivityModel
+from models import Deal as DealModel
 from privacy.categories import DataCategory as C
 from privacy.masking import MaskStrategy as M
-from resolvers import contacts as resolve
-from resolvers.rows import ContactRow
+from resolvers.loaders import to_many, to_one
+from resolvers.rows import ActivityRow, ContactRow, DealRow
 from schema.directives import Requires, TenantScoped
-from schema.policy import guarded_field, pii_field, plain_field
+from schema.policy import guarded_field, load_related, pii_field, plain_field
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -22,6 +24,11 @@ if TYPE_CHECKING:
     from schema.types.consent import ConsentEventType, ConsentStateType
     from schema.types.deals import Deal
     from schema.types.members import Member
+
+COMPANY = to_one("company_by_id", "company_id")
+DEALS = to_many(DealRow, DealModel, DealModel.primary_contact_id)
+ACTIVITIES = to_many(ActivityRow, ActivityModel, ActivityModel.contact_id)
+
 
 CompanyRef = Annotated["Company", strawberry.lazy("schema.types.companies")]
 DealRef = Annotated["Deal", strawberry.lazy("schema.types.deals")]
@@ -103,29 +110,37 @@ class Contact(Node):
     def erased(self, root: strawberry.Parent[Any]) -> bool:
         return root.erased_at is not None
 
-    @guarded_field(permission=P.COMPANIES_READ, description="The company the person works for.")
+    @guarded_field(
+        permission=P.COMPANIES_READ, description="The company the person works for.", batch=COMPANY
+    )
     async def company(
         self, root: strawberry.Parent[Any], info: strawberry.Info
     ) -> CompanyRef | None:
-        return await resolve.company_of(info, root)
+        return await load_related(COMPANY, info, root)
 
     @guarded_field(permission=P.MEMBERS_READ, description="The member who owns the contact.")
     async def owner(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
-        return await resolve.member(info, root.owner_id)
+        from resolvers.contacts import member
+
+        return await member(info, root.owner_id)
 
     @guarded_field(
-        permission=P.DEALS_READ, description="Deals where the person is the primary contact."
+        permission=P.DEALS_READ,
+        description="Deals where the person is the primary contact.",
+        batch=DEALS,
     )
     async def deals(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[DealRef]:
-        return await resolve.deals_of(info, root, first)
+        return await load_related(DEALS, info, root, first=first)
 
-    @guarded_field(permission=P.ACTIVITIES_READ, description="Activities about the person.")
+    @guarded_field(
+        permission=P.ACTIVITIES_READ, description="Activities about the person.", batch=ACTIVITIES
+    )
     async def activities(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[ActivityRef]:
-        return await resolve.activities_of(info, root, first)
+        return await load_related(ACTIVITIES, info, root, first=first)
 
     @guarded_field(
         permission=P.CONSENT_READ,

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from auth.permissions import Permission as P
-from resolvers import deals as resolve
-from resolvers.rows import DealRow
+from models import Activity as ActivityModel
+from resolvers.loaders import to_many, to_one
+from resolvers.rows import ActivityRow, DealRow
 from schema.directives import Requires, TenantScoped
-from schema.policy import guarded_field, plain_field
+from schema.policy import guarded_field, load_related, plain_field
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
     from schema.types.companies import Company
     from schema.types.contacts import Contact
     from schema.types.members import Member
+
+COMPANY = to_one("company_by_id", "company_id")
+CONTACT = to_one("contact_by_id", "primary_contact_id")
+ACTIVITIES = to_many(ActivityRow, ActivityModel, ActivityModel.deal_id)
+
 
 ContactRef = Annotated["Contact", strawberry.lazy("schema.types.contacts")]
 CompanyRef = Annotated["Company", strawberry.lazy("schema.types.companies")]
@@ -41,17 +47,19 @@ class Deal(Node):
     created_at: datetime = plain_field("When the deal was created.")
     updated_at: datetime = plain_field("When the deal last changed.")
 
-    @guarded_field(permission=P.COMPANIES_READ, description="The company of the deal.")
+    @guarded_field(
+        permission=P.COMPANIES_READ, description="The company of the deal.", batch=COMPANY
+    )
     async def company(
         self, root: strawberry.Parent[Any], info: strawberry.Info
     ) -> CompanyRef | None:
-        return await resolve.company_of(info, root)
+        return await load_related(COMPANY, info, root)
 
-    @guarded_field(permission=P.CONTACTS_READ, description="The primary contact.")
+    @guarded_field(permission=P.CONTACTS_READ, description="The primary contact.", batch=CONTACT)
     async def primary_contact(
         self, root: strawberry.Parent[Any], info: strawberry.Info
     ) -> ContactRef | None:
-        return await resolve.primary_contact_of(info, root)
+        return await load_related(CONTACT, info, root)
 
     @guarded_field(permission=P.MEMBERS_READ, description="The member who owns the deal.")
     async def owner(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
@@ -59,11 +67,13 @@ class Deal(Node):
 
         return await member(info, root.owner_id)
 
-    @guarded_field(permission=P.ACTIVITIES_READ, description="Activities about this deal.")
+    @guarded_field(
+        permission=P.ACTIVITIES_READ, description="Activities about this deal.", batch=ACTIVITIES
+    )
     async def activities(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[ActivityRef]:
-        return await resolve.activities_of(info, root, first)
+        return await load_related(ACTIVITIES, info, root, first=first)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

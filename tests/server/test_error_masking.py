@@ -11,12 +11,14 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 import resolvers.contacts
+import schema.types.contacts as contact_types
 from auth.accounts import add_membership, create_tenant, create_user
 from auth.permissions import Role
 from auth.principal import Principal
@@ -138,6 +140,10 @@ async def test_each_request_gets_its_own_request_id(
     assert first != second
 
 
+def explode_loader(_ctx: Any, _args: Any) -> Any:
+    raise RuntimeError(SECRET)
+
+
 async def test_a_crash_in_a_nested_resolver_is_masked_and_the_rest_kept(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,7 +151,9 @@ async def test_a_crash_in_a_nested_resolver_is_masked_and_the_rest_kept(
         'mutation { createContact(input: {firstName: "Ada"}) { contact { id } } }'
     )
     assert "errors" not in created.json(), created.text
-    monkeypatch.setattr(resolvers.contacts, "company_of", explode_async)
+    # The relation's loader fails (keyed by the contact's own id so it is always called).
+    monkeypatch.setattr(contact_types.COMPANY, "key", "id")
+    monkeypatch.setattr(contact_types.COMPANY, "loader", explode_loader)
     response = await api.post(
         "{ contacts(first: 5) { totalCount nodes { firstName company { id } } } }"
     )
