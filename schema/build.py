@@ -62,7 +62,7 @@ def build_schema(
             members.Member,
         ],
         extensions=extensions or [],
-        execution_context_class=FastExecutionContext,
+        execution_context_class=kwargs.pop("execution_context_class", FastExecutionContext),
         config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
         schema_directives=[directives.TenantScoped, directives.Requires, directives.Pii],
         **kwargs,

@@ -37,18 +37,19 @@ from graphql import (
     GraphQLID,
     GraphQLList,
     GraphQLNonNull,
-    GraphQLObjectType,
     GraphQLString,
     is_leaf_type,
+    is_list_type,
     is_non_null_type,
     is_object_type,
 )
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from privacy.decision import Verdict
 from privacy.masking import apply_mask
-from schema.policy import PLAIN, POLICY_KEY, PiiSpec
+from schema.policy import PLAIN, POLICY_KEY, GuardPolicy, PiiSpec, RequirePermission
 
 VERIFY = os.environ.get("LEDGERLINE_VERIFY_FAST_PATH") == "1"
 """Also run the stock path for every fast list and require identical results."""
@@ -72,37 +73,47 @@ _EXACT: dict[str, tuple[type, ...]] = {
 _Column = tuple[str, str, Any, Callable[[Any], Any], tuple[type, ...], bool]
 
 
-def _plan_columns(item_type: GraphQLObjectType, grouped: dict[str, Any]) -> list[_Column] | None:
-    columns: list[_Column] = []
-    for key, details in grouped.items():
-        node = details[0].node
-        name = node.name.value
-        if any(d.fragment_variable_values for d in details):
+class _Relation:
+    """A relation completed for a whole level at once through its declared `Batch`."""
+
+    __slots__ = ("batch", "permission", "many", "columns", "field_def", "node", "child_type")
+
+    def __init__(self, policy: GuardPolicy, field_def: Any, node: Any, child_type: Any,
+                 many: bool, columns: list[_Column]) -> None:  # fmt: skip
+        self.batch = policy.batch
+        self.permission = policy.permission
+        self.many = many
+        self.columns = columns
+        self.field_def = field_def
+        self.node = node
+        self.child_type = child_type
+
+
+def _relation_target(field_type: Any, many: bool) -> Any:
+    """The object type of a nullable to-one relation or a `[T!]!` list, else None."""
+    if many:
+        if not is_non_null_type(field_type) or not is_list_type(field_type.of_type):
             return None
-        if name == "__typename":
-            columns.append(("const", key, item_type.name, str, (str,), True))
-            continue
-        field_def = item_type.fields.get(name)
-        if field_def is None or node.arguments or field_def.args or node.selection_set:
+        item = field_type.of_type.of_type
+        if not is_non_null_type(item):
             return None
-        field_type = field_def.type
-        non_null = is_non_null_type(field_type)
-        leaf = field_type.of_type if non_null else field_type
-        if not is_leaf_type(leaf):
+        target = item.of_type
+    else:
+        if is_non_null_type(field_type):
             return None
-        definition = (field_def.extensions or {}).get("strawberry-definition")
-        if definition is None or definition.extensions or definition.permission_classes:
-            return None
-        policy = definition.metadata.get(POLICY_KEY)
-        exact = _EXACT.get(leaf.name, ())
-        coerce = leaf.coerce_output_value
-        if policy is PLAIN and definition.base_resolver is None:
-            columns.append(("plain", key, definition.python_name, coerce, exact, non_null))
-        elif isinstance(policy, PiiSpec) and not non_null:
-            columns.append(("pii", key, policy, coerce, exact, False))
-        else:
-            return None
-    return columns
+        target = field_type
+    return target if is_object_type(target) and target.is_type_of is not None else None
+
+
+def _item_type(list_type: Any) -> Any:
+    item = list_type.of_type
+    return item.of_type if isinstance(item, GraphQLNonNull) else item
+
+
+def _only_permission_extension(definition: Any) -> bool:
+    return all(isinstance(e, RequirePermission) for e in definition.extensions) and not (
+        definition.permission_classes
+    )
 
 
 def _row_plan(ctx: Any, specs: list[PiiSpec], state: Any) -> tuple[list[Any], Any, Any]:
@@ -132,66 +143,204 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
-        columns = self._fast_columns(return_type, field_details_list, result)
+        columns = self._list_columns(return_type, field_details_list, result)
         if columns is None:
             return super().complete_list_value(
                 return_type, field_details_list, info, path, result, position_context
             )
-        ctx = self.context_value
-        outer = ctx.redactions
-        ctx.redactions = []
+        stock = (return_type, field_details_list, info, path, result, position_context)
+        if any(kind == "rel" for kind, *_ in columns):
+            return self._complete_nested(columns, stock)
+        # Redactions go to a list of this completion's own and join the response only
+        # if it succeeds, so a fallback to the stock path never reports them twice.
+        mine: list[Any] = []
         try:
-            fast = self._complete_rows(columns, result, path, ctx)
+            base = path.as_list()
+            rows = [(row, [*base, i]) for i, row in enumerate(result)]
+            fast = self._complete_rows(columns, rows, _item_type(return_type).is_type_of, mine)
         except _Fallback:
             fast = None
-        fast_redactions, ctx.redactions = ctx.redactions, outer
         if fast is None:
-            return super().complete_list_value(
-                return_type, field_details_list, info, path, result, position_context
-            )
+            return super().complete_list_value(*stock)
         if VERIFY:
-            self._verify(fast, fast_redactions, return_type, field_details_list, info, path, result,
-                         position_context)  # fmt: skip
-        outer.extend(fast_redactions)
+            self._check(fast, mine, self._stock_sync(stock), path)
+        self.context_value.redactions.extend(mine)
         return fast
 
-    def _fast_columns(
+    async def _complete_nested(self, columns: list[_Column], stock: tuple[Any, ...]) -> Any:
+        """A list whose items have relations: each relation is loaded for the whole level
+        with its `Batch` (the same loader and key as its resolver), level by level."""
+        path: Path = stock[3]
+        mine: list[Any] = []
+        try:
+            base = path.as_list()
+            rows = [(row, [*base, i]) for i, row in enumerate(stock[4])]
+            is_type_of = _item_type(stock[0]).is_type_of
+            fast: list[Any] | None = await self._complete_level(columns, rows, is_type_of, mine)
+        except _Fallback:
+            fast = None
+        if fast is None:
+            completed = super().complete_list_value(*stock)
+            return await completed if self.is_awaitable(completed) else completed
+        if VERIFY:
+            self._check(fast, mine, await self._stock_async(stock), path)
+        self.context_value.redactions.extend(mine)
+        return fast
+
+    # -- planning -------------------------------------------------------------------
+
+    def _list_columns(
         self, return_type: GraphQLList[Any], field_details_list: Any, result: Any
     ) -> list[_Column] | None:
         manager = self.middleware_manager
         if (manager is not None and manager.middlewares) or not isinstance(result, list):
             return None
-        item_type = return_type.of_type
-        if isinstance(item_type, GraphQLNonNull):
-            item_type = item_type.of_type
+        item_type = _item_type(return_type)
         if not is_object_type(item_type) or item_type.is_type_of is None:
             return None
+        return self._object_columns(item_type, field_details_list)
+
+    def _object_columns(self, item_type: Any, field_details_list: Any) -> list[_Column] | None:
         # One plan per selection of this operation (the same AST nodes), not per list:
         # a nested list under each of 1,000 parents is planned once.
         key = (item_type.name, *(id(d.node) for d in field_details_list))
         plans = self.__dict__.setdefault("_fast_plans", {})
-        if key in plans:
-            return plans[key]
-        grouped, defer_usages, forbidden = self.collect_subfields(item_type, field_details_list)
-        plan = None if defer_usages or forbidden else _plan_columns(item_type, grouped)
-        plans[key] = plan
-        return plan
+        if key not in plans:
+            plans[key] = None  # a selection that reaches itself is not planned twice
+            grouped, defer_usages, forbidden = self.collect_subfields(item_type, field_details_list)
+            if not defer_usages and not forbidden:
+                plans[key] = self._plan(item_type, grouped)
+        return plans[key]
+
+    def _plan(self, item_type: Any, grouped: dict[str, Any]) -> list[_Column] | None:
+        columns: list[_Column] = []
+        for key, details in grouped.items():
+            node = details[0].node
+            name = node.name.value
+            if any(d.fragment_variable_values for d in details):
+                return None
+            if name == "__typename":
+                columns.append(("const", key, item_type.name, str, (str,), True))
+                continue
+            field_def = item_type.fields.get(name)
+            definition = (
+                (field_def.extensions or {}).get("strawberry-definition") if field_def else None
+            )
+            if definition is None:
+                return None
+            policy = definition.metadata.get(POLICY_KEY)
+            if node.selection_set is not None:
+                column = self._relation_column(key, details, field_def, definition, policy)
+                if column is None:
+                    return None
+                columns.append(column)
+                continue
+            if node.arguments or field_def.args:
+                return None
+            field_type = field_def.type
+            non_null = is_non_null_type(field_type)
+            leaf = field_type.of_type if non_null else field_type
+            if not is_leaf_type(leaf) or definition.extensions or definition.permission_classes:
+                return None
+            exact = _EXACT.get(leaf.name, ())
+            coerce = leaf.coerce_output_value
+            if policy is PLAIN and definition.base_resolver is None:
+                columns.append(("plain", key, definition.python_name, coerce, exact, non_null))
+            elif isinstance(policy, PiiSpec) and not non_null:
+                columns.append(("pii", key, policy, coerce, exact, False))
+            else:
+                return None
+        return columns
+
+    def _relation_column(
+        self, key: str, details: Any, field_def: Any, definition: Any, policy: Any
+    ) -> _Column | None:
+        if not isinstance(policy, GuardPolicy) or policy.batch is None:
+            return None
+        if not _only_permission_extension(definition):
+            return None
+        many = policy.batch.many
+        target = _relation_target(field_def.type, many)
+        if target is None:
+            return None
+        child_columns = self._object_columns(target, details)
+        if child_columns is None:
+            return None
+        relation = _Relation(policy, field_def, details[0].node, target, many, child_columns)
+        return ("rel", key, relation, str, (), False)
+
+    # -- completion -----------------------------------------------------------------
+
+    async def _complete_level(
+        self,
+        columns: list[_Column],
+        rows: list[tuple[Any, list[Any]]],
+        is_type_of: Any,
+        redactions: list[Any],
+    ) -> list[Any]:
+        items = self._complete_rows(columns, rows, is_type_of, redactions)
+        for kind, key, relation, *_ in columns:
+            if kind != "rel":
+                continue
+            loaded = await self._load(relation, [row for row, _ in rows])
+            children: list[tuple[Any, list[Any]]] = []
+            for (_, base), value in zip(rows, loaded, strict=True):
+                if relation.many:
+                    children.extend((child, [*base, key, j]) for j, child in enumerate(value))
+                elif value is not None:
+                    children.append((value, [*base, key]))
+            completed = iter(
+                await self._complete_level(
+                    relation.columns, children, relation.child_type.is_type_of, redactions
+                )
+            )
+            for item, value in zip(items, loaded, strict=True):
+                if relation.many:
+                    item[key] = [next(completed) for _ in value]
+                else:
+                    item[key] = None if value is None else next(completed)
+        return items
+
+    async def _load(self, relation: _Relation, rows: list[Any]) -> list[Any]:
+        """What the relation's resolver returns for each row, loaded in one batch; the
+        permission and arguments are checked first, and anything unusual falls back."""
+        ctx = self.context_value
+        principal = ctx.principal
+        if principal is None or relation.permission not in principal.permissions:
+            raise _Fallback  # the stock path reports UNAUTHENTICATED / FORBIDDEN per path
+        try:
+            args = get_argument_values(relation.field_def, relation.node, self.variable_values)
+            loader = relation.batch.loader(ctx, args)
+        except Exception as exc:
+            raise _Fallback from exc
+        keys = [getattr(row, relation.batch.key) for row in rows]
+        wanted = [k for k in keys if k is not None]
+        found = iter(await loader.load_many(wanted)) if wanted else iter(())
+        empty: Any = [] if relation.many else None
+        loaded = [empty if k is None else next(found) for k in keys]
+        if relation.many and any(child is None for value in loaded for child in value):
+            raise _Fallback
+        return loaded
 
     def _complete_rows(
-        self, columns: list[_Column], rows: list[Any], path: Path, ctx: Any
+        self,
+        columns: list[_Column],
+        rows: list[tuple[Any, list[Any]]],
+        is_type_of: Any,
+        redactions: list[Any],
     ) -> list[Any]:
         """Plain cells by attribute; personal-data cells by the decision memoised per
         subject state for the whole row (`_row_plan`), with the same values, masks,
-        redaction entries and audit as `schema.policy.resolve_cell`."""
+        redaction entries and audit as `schema.policy.resolve_cell`. Relation cells get
+        a placeholder, so the keys keep the document's order."""
+        ctx = self.context_value
         specs = [source for kind, _, source, *_ in columns if kind == "pii"]
         plans: dict[Any, Any] = {}
         audit = ctx.audit
-        redactions = ctx.redactions
-        base: list[Any] | None = None
         out: list[Any] = []
         append = out.append
-        for index, row in enumerate(rows):
-            if row is None:
+        for row, base in rows:
+            if row is None or not is_type_of(row, None):
                 raise _Fallback
             item: dict[str, Any] = {}
             if specs:
@@ -220,29 +369,29 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             if raw is None or source.decode == "none"
                             else (ctx.cipher.decrypt(raw))
                         )
+                    elif verdict is Verdict.REDACT:
+                        redactions.append({
+                            "path": [*base, key],
+                            "reason": decision.reason.value,
+                            "category": source.category_name,
+                        })  # fmt: skip
+                        value = None
+                    elif raw is None:
+                        value = None
                     else:
-                        if base is None:
-                            base = path.as_list()
-                        if verdict is Verdict.REDACT:
-                            redactions.append({
-                                "path": [*base, index, key],
-                                "reason": decision.reason.value,
-                                "category": source.category_name,
-                            })  # fmt: skip
-                            value = None
-                        elif raw is None:
-                            value = None
-                        else:
-                            if subject_id is not None:
-                                audit.read(subject_id, source.policy.category, True)
-                            redactions.append({
-                                "path": [*base, index, key],
-                                "reason": decision.reason.value,
-                                "category": source.category_name,
-                                "masked": True,
-                            })  # fmt: skip
-                            plain = raw if source.decode == "none" else ctx.cipher.decrypt(raw)
-                            value = apply_mask(source.policy.mask, plain)
+                        if subject_id is not None:
+                            audit.read(subject_id, source.policy.category, True)
+                        redactions.append({
+                            "path": [*base, key],
+                            "reason": decision.reason.value,
+                            "category": source.category_name,
+                            "masked": True,
+                        })  # fmt: skip
+                        plain = raw if source.decode == "none" else ctx.cipher.decrypt(raw)
+                        value = apply_mask(source.policy.mask, plain)
+                elif kind == "rel":
+                    item[key] = None
+                    continue
                 else:
                     item[key] = source
                     continue
@@ -260,32 +409,46 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             append(item)
         return out
 
-    def _verify(
-        self,
-        fast: list[Any],
-        fast_redactions: list[Any],
-        return_type: Any,
-        field_details_list: Any,
-        info: Any,
-        path: Path,
-        result: Any,
-        position_context: Any,
+    # -- verification ---------------------------------------------------------------
+
+    def _stock_sync(self, stock: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+        """The stock completion and the redactions it added (then taken back out)."""
+        log = self.context_value.redactions
+        before = len(log)
+        completed = super().complete_list_value(*stock)
+        if self.is_awaitable(completed):
+            raise FastPathMismatchError("stock path was asynchronous for a leaf list")
+        added = log[before:]
+        del log[before:]
+        return completed, added
+
+    async def _stock_async(self, stock: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+        """As `_stock_sync`; other tasks append to the log meanwhile, so this list's
+        entries are told apart by their path under this list."""
+        log = self.context_value.redactions
+        seen = {id(entry) for entry in log}
+        completed = super().complete_list_value(*stock)
+        if self.is_awaitable(completed):
+            completed = await completed
+        prefix = stock[3].as_list()
+        width = len(prefix)
+        added = [e for e in log if id(e) not in seen and e["path"][:width] == prefix]
+        taken = {id(e) for e in added}
+        log[:] = [e for e in log if id(e) not in taken]
+        return completed, added
+
+    def _check(
+        self, fast: list[Any], fast_redactions: list[Any], stock: tuple[Any, list[Any]], path: Path
     ) -> None:
-        ctx = self.context_value
-        outer = ctx.redactions
-        ctx.redactions = []
-        try:
-            stock = super().complete_list_value(
-                return_type, field_details_list, info, path, result, position_context
-            )
-        finally:
-            stock_redactions, ctx.redactions = ctx.redactions, outer
-        if self.is_awaitable(stock):
-            raise FastPathMismatchError("stock path was asynchronous for a fast list")
-        same = orjson.dumps(stock) == orjson.dumps(fast)
-        if not same or orjson.dumps(stock_redactions) != orjson.dumps(fast_redactions):
+        """Data byte for byte; redactions as a set of entries, because the stock path
+        orders the entries of nested levels by when their loaders resolve."""
+        completed, stock_redactions = stock
+        same_data = orjson.dumps(completed) == orjson.dumps(fast)
+        key = orjson.dumps
+        same_redactions = sorted(map(key, fast_redactions)) == sorted(map(key, stock_redactions))
+        if not (same_data and same_redactions):
             raise FastPathMismatchError(
                 f"fast path differs from stock at {path.as_list()}: "
-                f"{fast[:2]!r} vs {stock[:2]!r}; redactions {fast_redactions[:2]!r} vs "
+                f"{fast[:2]!r} vs {completed[:2]!r}; redactions {fast_redactions[:2]!r} vs "
                 f"{stock_redactions[:2]!r}"
             )
