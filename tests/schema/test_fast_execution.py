@@ -9,7 +9,6 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from auth.permissions import Role
 from schema.build import build_schema
 from schema.extensions import schema_extensions
-from schema.operations.contacts import Mutation  # noqa: F401  (schema module loaded)
 from server.context import RequestContext
 from server.execution import execute_operation
 
