@@ -15,29 +15,51 @@ from typing import Any
 
 import strawberry
 
+from auth.permissions import Permission
 from resolvers import contacts as contact_resolvers
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
+from resolvers.rows import ActivityRow, CompanyRow, DealRow
 from schema.fast_execution import FastExecutionContext
 from schema.operations.contacts import ConsentInput, ContactInput
 from schema.operations.inputs import present
-from schema.policy import PLAIN, POLICY_KEY, load_related
+from schema.policy import PLAIN, POLICY_KEY, GuardPolicy, load_related
 from schema.types.companies import DEALS as COMPANY_DEALS
 from schema.types.contacts import COMPANY as CONTACT_COMPANY
 from schema.types.deals import ACTIVITIES as DEAL_ACTIVITIES
 from schema.types.pagination import Connection
 
 
+def _plain(**kwargs: Any) -> Any:
+    # Plain fields in the same executor as the API (its fast path for plain leaves),
+    # so twin_ratio measures the policy, not a slower execution path.
+    return strawberry.field(metadata={POLICY_KEY: PLAIN}, **kwargs)
+
+
+def _relation(batch: Any) -> Any:
+    # The same batched path the API's relations take in the fast executor (a relation
+    # still checks its read permission there: a set lookup, the twin's only "policy").
+    return strawberry.field(metadata={POLICY_KEY: GuardPolicy(Permission.CONTACTS_READ, batch)})
+
+
 @strawberry.type(name="Activity")
 class TwinActivity:
-    subject: str
+    subject: str = _plain()
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, ActivityRow)
 
 
 @strawberry.type(name="Deal")
 class TwinDeal:
-    title: str
+    title: str = _plain()
 
-    @strawberry.field
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, DealRow)
+
+    @_relation(DEAL_ACTIVITIES)
     async def activities(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[TwinActivity]:
@@ -46,9 +68,13 @@ class TwinDeal:
 
 @strawberry.type(name="Company")
 class TwinCompany:
-    name: str
+    name: str = _plain()
 
-    @strawberry.field
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, CompanyRow)
+
+    @_relation(COMPANY_DEALS)
     async def deals(
         self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
     ) -> list[TwinDeal]:
@@ -69,12 +95,6 @@ class TwinContactRow:
         return getattr(self._row, name)
 
 
-def _plain(**kwargs: Any) -> Any:
-    # Plain fields in the same executor as the API (its fast path for plain leaves),
-    # so twin_ratio measures the policy, not a slower execution path.
-    return strawberry.field(metadata={POLICY_KEY: PLAIN}, **kwargs)
-
-
 @strawberry.type(name="Contact")
 class TwinContact:
     gid: strawberry.ID = _plain(name="id")
@@ -90,7 +110,7 @@ class TwinContact:
     created_at: datetime = _plain()
     updated_at: datetime = _plain()
 
-    @strawberry.field
+    @_relation(CONTACT_COMPANY)
     async def company(
         self, root: strawberry.Parent[Any], info: strawberry.Info
     ) -> TwinCompany | None:
