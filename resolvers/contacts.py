@@ -135,13 +135,6 @@ def _page_limit(ctx: Any, first: int) -> int:
     return first
 
 
-@dataclass
-class ContactFields:
-    """Validated, encrypted column values from a create or update input (UNSET = keep)."""
-
-    values: dict[str, Any]
-
-
 async def contact_values(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
     """Validate an input dict (only keys present are changed) into column values."""
     cipher = ctx.cipher
