@@ -28,6 +28,10 @@ QUERIES = {
     "relation the role may not read": "{ contacts(first: 10) { nodes { id deals { title } } } }",
     "to-one and back": """{ deals(first: 10) { nodes { title primaryContact { email
         company { name } } company { contacts(first: 2) { lastName } } } } }""",
+    "optional links": """{ activities(first: 10) { nodes { subject body deal { title }
+        company { name } contact { email phone } } } }""",
+    "page size refused in a nested relation": """{ contacts(first: 5) { nodes { id
+        deals(first: 1000) { title } } } }""",
 }
 
 
