@@ -49,6 +49,9 @@ def app_url_for(owner_url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # Statement parameters carry personal data (names in plain text, ciphertexts): keep
+    # them out of exception messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = make_url(url).database
         if path and path != ":memory:":
