@@ -117,17 +117,17 @@ def _only_permission_extension(definition: Any) -> bool:
 
 
 def _row_plan(ctx: Any, specs: list[PiiSpec], state: Any) -> tuple[list[Any], Any, Any]:
-    """The decisions for one subject state, and the categories the audit records as
-    shown or redacted for every row in that state (masks depend on the value: per cell)."""
-    decisions = [ctx.policy.decide(spec.policy, state) for spec in specs]
+    """The (verdict, reason) of each personal-data column for one subject state, and the
+    categories the audit records as shown or redacted for every row in that state (masks
+    depend on the value: per cell)."""
+    decided = [ctx.policy.decide(spec.policy, state) for spec in specs]
+    decisions = [(d.verdict, d.reason.value if d.reason else None) for d in decided]
     shown = frozenset(
-        s.policy.category
-        for s, d in zip(specs, decisions, strict=True)
-        if d.verdict is Verdict.SHOW
+        s.policy.category for s, d in zip(specs, decided, strict=True) if d.verdict is Verdict.SHOW
     )
     redacted = frozenset(
         s.policy.category
-        for s, d in zip(specs, decisions, strict=True)
+        for s, d in zip(specs, decided, strict=True)
         if d.verdict is Verdict.REDACT
     )
     return decisions, shown, redacted
@@ -359,9 +359,18 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if kind == "plain":
                     value = getattr(row, source)
                 elif kind == "pii":
-                    decision = decisions[position]
+                    verdict, reason = decisions[position]
                     position += 1
-                    verdict = decision.verdict
+                    if verdict is Verdict.REDACT:  # the value is never read
+                        redactions.append(
+                            {
+                                "path": [*base, key],
+                                "reason": reason,
+                                "category": source.category_name,
+                            }
+                        )
+                        item[key] = None
+                        continue
                     raw = getattr(row, source.source)
                     if verdict is Verdict.SHOW:
                         value = (
@@ -369,13 +378,6 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             if raw is None or source.decode == "none"
                             else (ctx.cipher.decrypt(raw))
                         )
-                    elif verdict is Verdict.REDACT:
-                        redactions.append({
-                            "path": [*base, key],
-                            "reason": decision.reason.value,
-                            "category": source.category_name,
-                        })  # fmt: skip
-                        value = None
                     elif raw is None:
                         value = None
                     else:
@@ -383,7 +385,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             audit.read(subject_id, source.policy.category, True)
                         redactions.append({
                             "path": [*base, key],
-                            "reason": decision.reason.value,
+                            "reason": reason,
                             "category": source.category_name,
                             "masked": True,
                         })  # fmt: skip
