@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from auth.permissions import Role
 from models import Activity
 from resolvers.global_ids import decode_id, encode_id
+from tests.support.results import codes, errors, row_count, row_snapshot
 
 FIELDS = "id kind subject body dueAt done"
 CREATE = f"""
@@ -37,26 +38,12 @@ query($filter: ActivityFilter, $first: Int, $after: String, $last: Int, $before:
 """
 
 
-def errors(result: Any) -> list[dict[str, Any]]:
-    return [
-        {"message": e.message, "path": e.path, "extensions": e.extensions}
-        for e in result.errors or []
-    ]
-
-
-def codes(result: Any) -> list[Any]:
-    return [e["extensions"] for e in errors(result)]
-
-
-async def count(services: Any, world: Any) -> int:
-    async with services.db.session(world.tenant_id) as session:
-        return (await session.execute(select(func.count(Activity.id)))).scalar_one()
+async def count(services: Any, world: Any, model: Any = Activity) -> int:
+    return await row_count(services, world, model)
 
 
 async def snapshot(services: Any, world: Any) -> list[tuple[Any, ...]]:
-    async with services.db.session(world.tenant_id) as session:
-        rows = await session.execute(select(Activity).order_by(Activity.id))
-        return [tuple(a.model_dump().items()) for a in rows.scalars()]
+    return await row_snapshot(services, world, Activity)
 
 
 async def create_contact(runner: Any, world: Any) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from auth.permissions import Role
 from models import Activity, Company, Contact, Deal
 from resolvers.global_ids import decode_id, encode_id
+from tests.support.results import errors, row_count, row_snapshot
 
 CREATE = """
 mutation($input: CompanyInput!) {
@@ -37,22 +38,11 @@ query($filter: CompanyFilter, $first: Int, $after: String, $last: Int, $before: 
 """
 
 
-def errors(result: Any) -> list[dict[str, Any]]:
-    return [
-        {"message": e.message, "path": e.path, "extensions": e.extensions}
-        for e in result.errors or []
-    ]
-
-
-async def count(services: Any, world: Any, model: Any) -> int:
-    async with services.db.session(world.tenant_id) as session:
-        return (await session.execute(select(func.count(model.id)))).scalar_one()
+count = row_count
 
 
 async def snapshot(services: Any, world: Any) -> list[tuple[Any, ...]]:
-    async with services.db.session(world.tenant_id) as session:
-        rows = await session.execute(select(Company).order_by(Company.id))
-        return [tuple(c.model_dump().items()) for c in rows.scalars()]
+    return await row_snapshot(services, world, Company)
 
 
 async def create(runner: Any, world: Any, **fields: Any) -> dict[str, Any]:

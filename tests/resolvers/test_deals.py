@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from auth.permissions import Role
 from models import Activity, Deal
 from resolvers.global_ids import encode_id
+from tests.support.results import codes, errors, row_count, row_snapshot
 
 FIELDS = "id title amount currency stage expectedCloseDate closedAt"
 CREATE = f"""
@@ -35,26 +36,12 @@ query($filter: DealFilter, $orderBy: DealOrderField! = CREATED_AT, $descending: 
 """
 
 
-def errors(result: Any) -> list[dict[str, Any]]:
-    return [
-        {"message": e.message, "path": e.path, "extensions": e.extensions}
-        for e in result.errors or []
-    ]
-
-
-def codes(result: Any) -> list[Any]:
-    return [e["extensions"] for e in errors(result)]
-
-
 async def count(services: Any, world: Any, model: Any = Deal) -> int:
-    async with services.db.session(world.tenant_id) as session:
-        return (await session.execute(select(func.count(model.id)))).scalar_one()
+    return await row_count(services, world, model)
 
 
 async def snapshot(services: Any, world: Any) -> list[tuple[Any, ...]]:
-    async with services.db.session(world.tenant_id) as session:
-        rows = await session.execute(select(Deal).order_by(Deal.id))
-        return [tuple(d.model_dump().items()) for d in rows.scalars()]
+    return await row_snapshot(services, world, Deal)
 
 
 async def create(runner: Any, world: Any, **fields: Any) -> dict[str, Any]:
