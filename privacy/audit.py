@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -212,8 +211,6 @@ class AuditSink:
         self._interval = interval
         self._pending: list[AuditRows] = []
         self._task: asyncio.Task[None] | None = None
-        self._idle = asyncio.Event()
-        self._idle.set()
 
     @property
     def running(self) -> bool:
@@ -225,7 +222,6 @@ class AuditSink:
 
     def submit(self, rows: AuditRows) -> None:
         self._pending.append(rows)
-        self._idle.clear()
 
     async def _run(self) -> None:
         while True:
@@ -234,12 +230,9 @@ class AuditSink:
 
     async def flush(self) -> None:
         batch, self._pending = self._pending, []
-        by_tenant: dict[uuid.UUID, AuditRows] = defaultdict(
-            lambda: AuditRows(uuid.UUID(int=0), [], [])
-        )
+        by_tenant: dict[uuid.UUID, AuditRows] = {}
         for rows in batch:
-            merged = by_tenant[rows.tenant_id]
-            merged.tenant_id = rows.tenant_id
+            merged = by_tenant.setdefault(rows.tenant_id, AuditRows(rows.tenant_id, [], []))
             merged.events.extend(rows.events)
             merged.subjects.extend(rows.subjects)
             merged.usage.extend(rows.usage)
@@ -250,8 +243,6 @@ class AuditSink:
                     await session.commit()
             except Exception:  # keep serving; the failure is loud in the log
                 log.exception("could not write read audit for tenant %s", tenant_id)
-        if not self._pending:
-            self._idle.set()
 
     async def drain(self) -> None:
         """Write everything submitted so far (tests, shutdown)."""

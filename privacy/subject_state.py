@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.consent import ConsentState
+from models.contacts import Contact
 from privacy.decision import PurposeStanding, SubjectState
 from privacy.purposes import Purpose
 
@@ -35,24 +36,14 @@ class StateInterner:
 async def load_standings(
     session: AsyncSession, contact_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, dict[Purpose, PurposeStanding]]:
+    """Standings of the given contacts, through the same subquery the read paths use."""
     ids = list(set(contact_ids))
-    standings: dict[uuid.UUID, dict[Purpose, PurposeStanding]] = {}
     if not ids:
-        return standings
+        return {}
     rows = await session.execute(
-        select(
-            ConsentState.contact_id,
-            ConsentState.purpose,
-            ConsentState.status,
-            ConsentState.lawful_basis,
-            ConsentState.objected,
-        ).where(ConsentState.contact_id.in_(ids))
+        select(Contact.id, standings_of(Contact.id)).where(Contact.id.in_(ids))
     )
-    for contact_id, purpose, status, basis, objected in rows:
-        known = _PURPOSES.get(purpose)
-        if known is not None:
-            standings.setdefault(contact_id, {})[known] = PurposeStanding(status, basis, objected)
-    return standings
+    return {contact_id: parse_standings(text) for contact_id, text in rows}
 
 
 def standings_of(contact_id: Any) -> Any:

@@ -117,15 +117,13 @@ async def list_contacts(
         max_page=ctx.services.settings.limits.max_page_size,
         sort_key=sort_key,
     )
-    return await contacts_with_state(ctx, result), page
+    return contacts_with_state(ctx, result), page
 
 
 async def member(info: Any, user_id: uuid.UUID | None) -> Any:
     if user_id is None:
         return None
-    from resolvers.members import member_by_user
-
-    return await member_by_user(info.context, user_id)
+    return await info.context.loaders.member_by_user.load(user_id)
 
 
 def _page_limit(ctx: Any, first: int) -> int:
@@ -197,7 +195,7 @@ async def create_contact(
 
 async def reload_contact(ctx: Any, contact_id: uuid.UUID) -> ContactRow:
     result = await ctx.db.execute(contact_select().where(Contact.id == contact_id))
-    return (await contacts_with_state(ctx, result.all()))[0]
+    return contacts_with_state(ctx, result.all())[0]
 
 
 async def load_contact_model(ctx: Any, global_id: str) -> Contact:

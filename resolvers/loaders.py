@@ -58,7 +58,7 @@ _CONTACT_SELECT = _contact_select(Contact)
 _ACTIVITY_SELECT = _activity_select(Activity)
 
 
-async def contacts_with_state(
+def contacts_with_state(
     ctx: RequestContext, result_rows: Sequence[Sequence[Any]]
 ) -> list[ContactRow]:
     """Rows of `contact_select()`: each contact with its (interned) subject state."""
@@ -137,8 +137,22 @@ class ContactByIdLoader(_ByIdLoader):
 
     async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any]:
         result = await self.ctx.db.execute(contact_select().where(Contact.id.in_(keys)))
-        rows = {row.id: row for row in await contacts_with_state(self.ctx, result.all())}
+        rows = {row.id: row for row in contacts_with_state(self.ctx, result.all())}
         return [rows.get(key) for key in keys]
+
+
+class MemberByUserLoader(DataLoader):  # type: ignore[misc]
+    """Owners and authors: members of the caller's tenant by user id, in one batch."""
+
+    def __init__(self, ctx: RequestContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    async def batch_load_fn(self, user_ids: list[uuid.UUID]) -> list[Any]:
+        from resolvers.members import members_by_user
+
+        found = await members_by_user(self.ctx, user_ids)
+        return [found.get(user_id) for user_id in user_ids]
 
 
 class ChildrenLoader(DataLoader):  # type: ignore[misc]
@@ -186,7 +200,7 @@ class ChildrenLoader(DataLoader):  # type: ignore[misc]
         )
         result = (await self.ctx.db.execute(stmt)).all()
         if self.row_class is ContactRow:
-            rows: list[Any] = await contacts_with_state(self.ctx, result)
+            rows: list[Any] = contacts_with_state(self.ctx, result)
         elif self.row_class is ActivityRow:
             rows = activities_with_state(self.ctx, result)
         else:
@@ -208,6 +222,7 @@ class Loaders:
         self.company_by_id = CompanyByIdLoader(ctx)
         self.deal_by_id = DealByIdLoader(ctx)
         self.activity_by_id = ActivityByIdLoader(ctx)
+        self.member_by_user = MemberByUserLoader(ctx)
         self._children: dict[tuple[str, str, int], ChildrenLoader] = {}
 
     def children(

@@ -27,14 +27,6 @@ async def members_by_user(ctx: Any, user_ids: list[uuid.UUID]) -> dict[uuid.UUID
     return out
 
 
-async def member_by_user(ctx: Any, user_id: uuid.UUID) -> MemberRow | None:
-    cache = ctx.loaders.__dict__.setdefault("_members", {})
-    if user_id not in cache:
-        cache.update(await members_by_user(ctx, [user_id]))
-        cache.setdefault(user_id, None)
-    return cache[user_id]
-
-
 async def list_members(ctx: Any) -> list[MemberRow]:
     result = await ctx.db.execute(select(Membership.user_id))
     ids = [r[0] for r in result]

@@ -169,10 +169,13 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             raise HTTPException(400, exc.as_http_error_reason()) from exc
         except MissingQueryError as exc:
             raise HTTPException(400, "No GraphQL query found in the request") from exc
-        finally:
-            _PRE_EXECUTION.set(False)
-        if result.data is None and result.errors and all(e.path is None for e in result.errors):
-            _PRE_EXECUTION.set(True)  # parse/validation failure: a 400 for the new media type
+        # No data and no error with a path: parsing or validation refused the request,
+        # which the newer media type answers with 400.
+        _PRE_EXECUTION.set(
+            result.data is None
+            and bool(result.errors)
+            and all(e.path is None for e in result.errors)
+        )
         return result
 
     def create_response(
