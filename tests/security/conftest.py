@@ -1,0 +1,102 @@
+"""Attacker's-eye fixtures: the ASGI app over real HTTP with the demo data seeded, and
+sign-in the way any client does it (issue 8's probes are sent exactly like this).
+
+Every test gets its own migrated database with both demo tenants (acme and globex, a
+user per role, contacts in every consent state); the sign-in rate limit is raised so
+the probes measure the policy, not the limiter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from auth.permissions import Role
+from server.app import create_app
+from server.seed import DEMO_PASSWORD, SeededTenant, SeedSize, seed_demo
+from server.settings import Settings
+
+SMALL = SeedSize(contacts=30, companies=5, deals=15, activities=30)
+LOG_IN = """
+mutation($email: String!, $password: String!) {
+  logIn(email: $email, password: $password) { accessToken }
+}
+"""
+
+
+@dataclasses.dataclass
+class Demo:
+    """The seeded demo: tenants by slug, and an HTTP client to probe them with."""
+
+    client: httpx.AsyncClient
+    app: Any
+    tenants: dict[str, SeededTenant]
+
+    @property
+    def services(self) -> Any:
+        return self.app.state.services
+
+    def email(self, slug: str, role: Role) -> str:
+        return self.tenants[slug].emails[role]
+
+    async def token(self, slug: str, role: Role) -> str:
+        """A bearer token for the demo user of `role` in tenant `slug`."""
+        email = self.email(slug, role)
+        response = await self.client.post(
+            "/graphql",
+            json={"query": LOG_IN, "variables": {"email": email, "password": DEMO_PASSWORD}},
+        )
+        self.client.cookies.clear()  # bearer only: cookies would change the CSRF rules
+        return response.json()["data"]["logIn"]["accessToken"]
+
+    async def headers(self, slug: str, role: Role) -> dict[str, str]:
+        return {"authorization": f"Bearer {await self.token(slug, role)}"}
+
+    async def gql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST one operation; the whole JSON answer (data, errors, extensions)."""
+        response = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"accept": "application/json", **(headers or {})},
+        )
+        self.client.cookies.clear()
+        return response.json()
+
+    async def ids(self, slug: str, entity: str, first: int = 100) -> list[str]:
+        """Global ids of `entity` (contacts, companies, deals, activities) in `slug`,
+        read as that tenant's owner."""
+        headers = await self.headers(slug, Role.OWNER)
+        answer = await self.gql(
+            f"{{ {entity}(first: {first}) {{ nodes {{ id }} }} }}", None, headers
+        )
+        return [node["id"] for node in answer["data"][entity]["nodes"]]
+
+
+@pytest.fixture
+def attack_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, rate_limit_auth="100000/minute",
+                               rate_limit_default="100000/minute")  # fmt: skip
+
+
+@pytest.fixture
+async def demo(attack_settings: Settings) -> AsyncIterator[Demo]:
+    app = create_app(attack_settings, migrate=False)
+    async with app.router.lifespan_context(app):
+        seeded = await seed_demo(app.state.services, SMALL)
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Demo(client, app, {t.slug: t for t in seeded})
+
+
+def unique_email() -> str:
+    return f"probe.{uuid.uuid4().hex[:10]}@example.net"
