@@ -20,6 +20,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from schema.credential_rule import CredentialMutationsAlone
 from schema.limits import (
     LimitsExtension,
     TokenLimitExtension,
@@ -67,7 +68,8 @@ class CachedTokenLimit(TokenLimitExtension):
         return type(cls.__name__, (cls,), {"default_max_tokens": limits.max_tokens})
 
 
-_STRAWBERRY_RULES = (MaybeNullValidationRule, OneOfInputValidationRule)
+_ALWAYS_RULES = (MaybeNullValidationRule, OneOfInputValidationRule, CredentialMutationsAlone)
+"""strawberry's own rules, and sign-in mutations alone in their operation."""
 
 
 def _validate(
@@ -76,11 +78,10 @@ def _validate(
     rules: tuple[type[ASTValidationRule], ...],
     hide_suggestions: bool,
 ) -> list[GraphQLError]:
-    """strawberry's `validate_document`, plus graphql-core's `hide_suggestions`, which
-    strips "Did you mean ...?" from every rule (field, argument, type, enum value)."""
-    return validate(
-        schema, document, (*rules, *_STRAWBERRY_RULES), hide_suggestions=hide_suggestions
-    )
+    """strawberry's `validate_document` (with the rules every operation passes), plus
+    graphql-core's `hide_suggestions`, which strips "Did you mean ...?" from every rule
+    (field, argument, type, enum value)."""
+    return validate(schema, document, (*rules, *_ALWAYS_RULES), hide_suggestions=hide_suggestions)
 
 
 @lru_cache(maxsize=512)

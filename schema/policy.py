@@ -101,7 +101,10 @@ def resolve_cell(ctx: Any, spec: PiiSpec, root: Any, path: Any) -> Any:
     if state is None and subject_id is not None and spec.policy.subject_bound:
         # A read path forgot to load the person's state: fail closed, loudly.
         raise RuntimeError(f"no subject state loaded for {type(root).__name__}")
-    decision = ctx.policy.decide(spec.policy, state)
+    # A row of the caller's own account shown to its holder (a sign-in's payload) is
+    # decided for that holder; everything else for the request's fixed principal.
+    policy = getattr(root, "holder_policy", None) or ctx.policy
+    decision = policy.decide(spec.policy, state)
     raw = getattr(root, spec.source)
     verdict = decision.verdict
     if verdict is Verdict.SHOW:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from server.services import Services
 
 
+_FIXED = frozenset({"principal", "_policy"})
+
+
 @dataclass(eq=False)
 class RequestContext:
     services: Services
@@ -46,6 +49,13 @@ class RequestContext:
     audit: AuditBuffer = field(default_factory=AuditBuffer)
     _policy: RequestPolicy | None = None
     _loaders: Loaders | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The principal is fixed once known (policy section 4, issue 8): a bearer token's
+        # principal is resolved once, inside the operation; nothing may replace it.
+        if name in _FIXED and getattr(self, name, None) is not None:
+            raise RuntimeError(f"the request's {name} is fixed once set")
+        object.__setattr__(self, name, value)
 
     @property
     def policy(self) -> RequestPolicy:
