@@ -12,6 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_
@@ -48,15 +49,47 @@ def encode_cursor(sort_value: Any, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str, is_datetime: bool) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str, sort_type: type) -> tuple[Any, uuid.UUID]:
+    """The (sort value, row id) of a cursor, each checked by type: a cursor is client
+    input, and a value of another JSON type must never reach the SQL comparison."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value, hex_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if is_datetime:
-            value = datetime.fromisoformat(value)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(decoded, list) or len(decoded) != 2:
+            raise ValueError("a cursor is a pair")
+        value, hex_id = decoded
+        if not isinstance(hex_id, str):
+            raise TypeError("the row id is text")
+        if value is not None:
+            value = _typed(value, sort_type)
         return value, uuid.UUID(hex=hex_id)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
         raise bad_input("Invalid pagination cursor.", "cursor") from exc
+
+
+def _typed(value: Any, sort_type: type) -> Any:
+    if sort_type is datetime:
+        if not isinstance(value, str):
+            raise TypeError("a datetime cursor holds text")
+        return datetime.fromisoformat(value)
+    if sort_type in (int, float, Decimal):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError("a numeric cursor holds a number")
+        return value
+    if not isinstance(value, str):
+        raise TypeError("a text cursor holds text")
+    return value
+
+
+def sort_type_of(column: Any) -> type:
+    """The Python type a sort column compares as (datetime, a number, or text)."""
+    if "DateTime" in repr(column.type):
+        return datetime
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return str
+    return python_type if python_type in (datetime, int, float, Decimal) else str
 
 
 def page_size(args: PageArgs, max_page: int) -> tuple[int, bool]:
@@ -89,14 +122,12 @@ async def fetch_page(
     size, backwards = page_size(args, max_page)
     # Same FROM and WHERE, still ORM-enabled, so the tenant guard applies to the count.
     count_stmt = stmt.with_only_columns(func.count(id_column), maintain_column_froms=True)
-    is_dt = getattr(sort_column.type, "python_type", None) is datetime or "DateTime" in repr(
-        sort_column.type
-    )
+    sort_type = sort_type_of(sort_column)
     forward_desc = descending != backwards
     for cursor, after in ((args.after, True), (args.before, False)):
         if cursor is None:
             continue
-        value, row_id = decode_cursor(cursor, is_dt)
+        value, row_id = decode_cursor(cursor, sort_type)
         # "after" in the requested order means "further along the scan direction".
         greater = (not descending) if after else descending
         if greater:
