@@ -46,7 +46,7 @@ class Company(Node):
     size: int | None = plain_field("Number of employees.")
     address: str | None = pii_field(
         category=C.POSTAL_ADDRESS,
-        permission=P.COMPANIES_READ,
+        permission=P.CONTACTS_READ_PII,
         source="address_enc",
         decode="text",
         subject_bound=False,

@@ -60,7 +60,7 @@ async def test_created_company_is_read_back_by_id_with_its_fields(runner, tenant
         runner, tenant_a, name=" Initech ", domain="Initech.COM", industry="Software",
         size=250, address="4120 Freidrich Lane, Austin",
     )  # fmt: skip
-    read = await runner(tenant_a.principal(Role.READ_ONLY), READ, {"id": created["id"]})
+    read = await runner(tenant_a.principal(Role.SALES), READ, {"id": created["id"]})
     assert read.errors is None, read.errors
     assert read.data["company"] == {
         "id": created["id"],
