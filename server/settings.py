@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 INTROSPECTION_MODES = ("on", "authenticated", "off")
+SMTP_TLS_MODES = ("starttls", "tls", "off")
 PRODUCTION_SECRETS = ("LEDGERLINE_SIGNING_KEY", "LEDGERLINE_MASTER_KEY")
 
 
@@ -90,6 +91,15 @@ class Settings:
     rate_limit_auth: str = "10/minute"
     host: str = "127.0.0.1"
     port: int = 8000
+    smtp_host: str = ""
+    """Empty: mails are written to `<data dir>/outbox` instead of sent (server/mail.py)."""
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # starttls | tls | off
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_sender: str = "Ledgerline <no-reply@ledgerline.invalid>"
+    app_url: str = "http://127.0.0.1:8000"
+    """Where the links in mails point (an invitation: `<app_url>/accept-invitation#token=...`)."""
 
     @property
     def is_production(self) -> bool:
@@ -195,6 +205,11 @@ def load_settings() -> Settings:
             f"LEDGERLINE_INTROSPECTION must be one of {', '.join(INTROSPECTION_MODES)}, "
             f"got {introspection!r}"
         )
+    smtp_tls = os.environ.get("LEDGERLINE_SMTP_TLS", "starttls").lower()
+    if smtp_tls not in SMTP_TLS_MODES:
+        raise ConfigurationError(
+            f"LEDGERLINE_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, got {smtp_tls!r}"
+        )
     database_url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/ledgerline.db"
     limits = Limits(
         max_body_bytes=_int("LEDGERLINE_MAX_BODY_BYTES", Limits.max_body_bytes),
@@ -225,4 +240,13 @@ def load_settings() -> Settings:
         rate_limit_auth=os.environ.get("LEDGERLINE_RATE_LIMIT_AUTH", "10/minute"),
         host=os.environ.get("HOST", "127.0.0.1"),
         port=_int("PORT", 8000),
+        smtp_host=os.environ.get("LEDGERLINE_SMTP_HOST", ""),
+        smtp_port=_int("LEDGERLINE_SMTP_PORT", 587),
+        smtp_tls=smtp_tls,
+        smtp_username=os.environ.get("LEDGERLINE_SMTP_USERNAME", ""),
+        smtp_password=os.environ.get("LEDGERLINE_SMTP_PASSWORD", ""),
+        mail_sender=os.environ.get(
+            "LEDGERLINE_MAIL_FROM", "Ledgerline <no-reply@ledgerline.invalid>"
+        ),
+        app_url=os.environ.get("LEDGERLINE_APP_URL", "http://127.0.0.1:8000").rstrip("/"),
     )

@@ -8,9 +8,14 @@ the probes measure the policy, not the limiter.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import email
+import email.policy
+import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -18,6 +23,7 @@ import pytest
 
 from auth.permissions import Role
 from server.app import create_app
+from server.mail import Mailer
 from server.seed import DEMO_PASSWORD, SeededTenant, SeedSize, seed_demo
 from server.settings import Settings
 
@@ -100,3 +106,69 @@ async def demo(attack_settings: Settings) -> AsyncIterator[Demo]:
 
 def unique_email() -> str:
     return f"probe.{uuid.uuid4().hex[:10]}@example.net"
+
+
+# --- mail: a real SMTP server (aiosmtpd) on 127.0.0.1 ------------------------------
+
+
+@dataclasses.dataclass
+class Mailbox:
+    """What the SMTP server received: parsed messages and their envelope recipients."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = dataclasses.field(default_factory=list)
+    recipients: list[list[str]] = dataclasses.field(default_factory=list)
+    mailer: Mailer | None = None
+
+    async def settle(self, timeout_s: float = 10.0) -> list[EmailMessage]:
+        """The messages received once every mail handed over so far was delivered (the
+        SMTP server has stored a message before it acknowledges it)."""
+        if self.mailer is not None:
+            async with asyncio.timeout(timeout_s):
+                await self.mailer.drain()
+        return list(self.messages)
+
+
+class _Sink:
+    def __init__(self, box: Mailbox) -> None:
+        self.box = box
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.box.recipients.append(list(envelope.rcpt_tos))
+        self.box.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd, its own thread) on 127.0.0.1 at a free port."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox("127.0.0.1", _free_port())
+    controller = Controller(_Sink(box), hostname=box.host, port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(demo: Demo, smtp_server: Mailbox) -> Mailbox:
+    """The demo's mail goes over SMTP (no TLS on loopback) to `smtp_server`."""
+    settings = dataclasses.replace(
+        demo.services.settings,
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        smtp_tls="off",
+    )
+    smtp_server.mailer = demo.services.extras["mailer"] = Mailer(settings)
+    return smtp_server
