@@ -7,6 +7,7 @@ from models.companies import Company
 from models.consent import ConsentEvent, ConsentState, ProcessingEvent
 from models.contacts import Contact
 from models.deals import Deal
+from models.invitations import Invitation
 from models.tenancy import Tenant, TenantKey
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ConsentState",
     "Contact",
     "Deal",
+    "Invitation",
     "Membership",
     "PolicyAcceptance",
     "PolicyVersion",
