@@ -6,11 +6,14 @@ Policy sections 2.1 (account information), 10 (18+) and 12 (policy acknowledgeme
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,6 +27,7 @@ from server.services import Services
 
 CURRENT_POLICY_VERSION = "2026-11-01"
 MINIMUM_AGE = 18
+INVITATION_TTL = timedelta(days=7)
 
 
 def age_on(born: date, today: date) -> int:
@@ -111,6 +115,32 @@ async def add_membership(
 ) -> None:
     session.add(Membership(tenant_id=tenant_id, user_id=user_id, role=role.value))  # type: ignore[attr-defined]
     await session.flush()  # type: ignore[attr-defined]
+
+
+def new_invitation_token(tenant_id: uuid.UUID) -> tuple[str, bytes]:
+    """A single-use invitation token and the SHA-256 that is stored of it.
+
+    The token carries the tenant it belongs to (the invitee learns nothing they are not
+    told in the mail) beside 32 random bytes: accepting it opens a session confined to
+    that tenant, so the lookup passes the tenant guard and row-level security like any
+    other tenant read.
+    """
+    raw = tenant_id.bytes + secrets.token_bytes(32)
+    token = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return token, hash_invitation_token(token)
+
+
+def hash_invitation_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def invitation_tenant(token: str) -> uuid.UUID | None:
+    """The tenant an invitation token names, or None for anything malformed."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, binascii.Error):
+        return None
+    return uuid.UUID(bytes=raw[:16]) if len(raw) == 48 else None
 
 
 async def bootstrap(services: Services) -> None:

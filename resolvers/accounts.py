@@ -2,7 +2,7 @@
 
 Thin over auth/: the services there create tenants, users and sessions; this module
 validates input, keeps the refusals free of side effects and of account enumeration
-where it matters (log-in), and maps every failure to a stable AppError code.
+where it matters (sign-up, log-in), and maps every failure to a stable AppError code.
 
 Sessions used here:
 - unauthenticated operations (sign-up, log-in, refresh) never touch `ctx.db` (it has
@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from auth.accounts import add_membership, create_tenant, create_user, is_adult
 from auth.passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -38,12 +39,12 @@ from models.tenancy import DATA_REGIONS
 from privacy.purposes import Purpose
 from resolvers import validation
 from resolvers.global_ids import encode_id, try_decode
+from server import mail
 from server.errors import AppError, Code, bad_input, not_found, unauthenticated
+from server.mail import mailer, send_after_commit
 from server.ratelimit import RateLimitExceeded, enforce
 
 INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
-UNUSABLE_BIRTH_YEAR = 0
-"""Birth year of an invited user who has not yet confirmed their age (see invite)."""
 
 
 # --- errors ------------------------------------------------------------------------
@@ -166,7 +167,9 @@ async def _memberships(services: Any, user_id: uuid.UUID) -> list[MembershipInfo
         ]
 
 
-async def load_me(services: Any, principal: Principal) -> MeRow:
+async def load_me(services: Any, principal: Principal, *, holder: bool = False) -> MeRow:
+    """The principal's own account; `holder`: decided for the account holder, not for the
+    request's caller (the payload of a sign-in, whose caller is who they were before)."""
     async with services.db.session(None) as session:
         user = await session.get(User, principal.user_id)
     if user is None:
@@ -230,45 +233,58 @@ def _check_sign_up(data: SignUpData) -> tuple[str, str, str]:
     return email, name or "", org or ""
 
 
-def _email_taken() -> AppError:
-    return AppError(
-        Code.CONFLICT,
-        "An account with this email already exists. Sign in, or reset your password.",
-        field="email",
-    )
+SIGN_UP_MESSAGE = (
+    "Thank you. We sent a message to this address: if it had no account yet, it has "
+    "one now and you can sign in with logIn; if it already had one, the message says "
+    "what to do."
+)
+"""The one answer of signUp, whether or not the address already has an account."""
 
 
-async def sign_up(ctx: Any, data: SignUpData) -> SignedIn:
-    """A tenant, its owner and the policy acceptance in one transaction; then signed in.
+async def _holder_address(services: Any, email: str) -> str | None:
+    """The stored address of the account registered with `email`, if there is one."""
+    cipher = await services.keyring.platform_cipher(services.db)
+    async with services.db.session(None) as session:
+        found = (
+            await session.execute(
+                select(User.email_enc).where(User.email_bidx == cipher.blind_index(email))
+            )
+        ).scalar_one_or_none()
+    return cipher.decrypt(found) if found is not None else None
 
-    Only the birth year is stored (policy section 10), never the date.
+
+async def sign_up(ctx: Any, data: SignUpData) -> None:
+    """A tenant, its owner and the policy acceptance in one transaction, and a welcome
+    mail; no credentials (the new owner signs in with logIn).
+
+    An address that already has an account: nothing is created, its holder is told by
+    mail, and the caller gets the very same answer after the same password-hash work
+    (no enumeration, like logIn). Only the birth year is stored (policy section 10).
+    Every validation refusal happens before, and regardless of, that lookup.
     """
     await _limit_auth(ctx)
     email, name, org = _check_sign_up(data)
     services = ctx.services
-    cipher = await services.keyring.platform_cipher(services.db)
+    holder = await _holder_address(services, email)
+    if holder is not None:
+        hash_password(data.password)  # the work create_user does for a new account
+        mailer(services).send_later(mail.sign_up_attempt(to=holder))
+        return
     async with services.db.session(None) as session:
-        taken = (
-            await session.execute(
-                select(User.id).where(User.email_bidx == cipher.blind_index(email))
-            )
-        ).first()
-        if taken is not None:
-            raise _email_taken()
         tenant = await create_tenant(services, session, org, data.region)
         user = await create_user(
             services, session, email, name, data.password, data.date_of_birth.year
         )
         await add_membership(session, tenant.id, user.id, Role.OWNER)
+        send_after_commit(session, services, mail.welcome(to=email, display_name=name))
         try:
             await session.commit()
-        except Exception as exc:  # a concurrent sign-up with the same email
-            from sqlalchemy.exc import IntegrityError
-
-            if isinstance(exc, IntegrityError):
-                raise _email_taken() from exc
-            raise
-    return await _sign_in(ctx, user.id, tenant.id, Role.OWNER)
+        except IntegrityError:
+            holder = await _holder_address(services, email)
+            if holder is None:
+                raise
+    if holder is not None:  # a concurrent sign-up with the same address won
+        mailer(services).send_later(mail.sign_up_attempt(to=holder))
 
 
 # --- sign-in, tokens, tenant switch, log-out ---------------------------------------

@@ -14,6 +14,7 @@ from privacy.purposes import Purpose
 from resolvers import accounts as resolve
 from resolvers import member_ops
 from resolvers.members import list_members
+from schema.directives import Requires, TenantScoped
 from schema.operations.inputs import DeletePayload
 from schema.policy import guarded_field, pii_field, plain_field
 from schema.types import consent as _consent_types  # noqa: F401  (registers Purpose)
@@ -93,6 +94,66 @@ class AuthPayload:
     me: Me | None = plain_field("Your account.")
 
 
+@strawberry.type(
+    description="The answer of signUp: the same whether or not the address already had "
+    "an account (a mail to the address says which). It carries no credentials: sign in "
+    "with logIn."
+)
+class SignUpPayload:
+    ok: bool = plain_field("Always true once the input passed validation.")
+    message: str = plain_field("What happens next; the same text in every case.")
+
+
+InvitationStatusEnum = strawberry.enum(
+    member_ops.InvitationStatus,
+    name="InvitationStatus",
+    description="pending, accepted, revoked, or expired (past expiresAt, never accepted).",
+)
+
+
+@strawberry.type(
+    description="An invitation to join your tenant. It shows only what the inviter gave "
+    "(never data of an existing account, in this tenant or another); the person "
+    "accepts it through the single-use link mailed to them.",
+    directives=[TenantScoped(), Requires(permission=P.MEMBERS_MANAGE)],
+)
+class Invitation:
+    gid: strawberry.ID = plain_field("Opaque global id of the invitation.", name="id")
+    email: str | None = pii_field(
+        category=C.EMAIL,
+        permission=P.MEMBERS_MANAGE,
+        source="email",
+        subject_bound=False,
+        description="The invited address, as given (normalised).",
+    )
+    display_name: str | None = pii_field(
+        category=C.NAME,
+        permission=P.MEMBERS_MANAGE,
+        source="display_name",
+        subject_bound=False,
+        description="The display name the inviter gave (null when none was given).",
+    )
+    role: Role = plain_field("The role the person gets on accepting.")
+    status: InvitationStatusEnum = plain_field("Where the invitation stands.")  # type: ignore[valid-type]
+    created_at: datetime = plain_field("When it was sent.")
+    expires_at: datetime = plain_field("After this, the link no longer works.")
+
+
+@strawberry.type(description="The invitation after the change.")
+class InvitationPayload:
+    invitation: Invitation = plain_field("The invitation.")
+
+
+@strawberry.type(
+    description="An accepted invitation: you are now a member. The request's own "
+    "session is unchanged: sign in (logIn with `tenant`, or switchTenant) to act there."
+)
+class AcceptInvitationPayload:
+    ok: bool = plain_field("True when the membership was created.")
+    tenant: TenantInfo = plain_field("The tenant you joined.")
+    role: Role = plain_field("Your role there.")
+
+
 @strawberry.type(description="The result of logOut.")
 class LogOutPayload:
     ok: bool = plain_field("True when a session was ended.")
@@ -117,6 +178,27 @@ class SignUpInput:
     marketing_opt_in: bool = False
 
 
+@strawberry.input(description="Accepting an invitation with the token from its mail.")
+class AcceptInvitationInput:
+    token: str = strawberry.field(description="The single-use token from the invitation link.")
+    password: str | None = strawberry.field(
+        default=None,
+        description="Without an account: the password to create it with. With one (and "
+        "not signed in as it): its password.",
+    )
+    display_name: str | None = strawberry.field(
+        default=None,
+        description="Without an account: your display name (default: the one the inviter gave).",
+    )
+    date_of_birth: date | None = strawberry.field(
+        default=None,
+        description="Without an account: checked against the 18+ rule; only the year is stored.",
+    )
+    accept_privacy_policy: bool = strawberry.field(
+        default=False, description="Without an account: you must accept the privacy policy."
+    )
+
+
 def _payload(signed: resolve.SignedIn) -> AuthPayload:
     return AuthPayload(
         ok=True,
@@ -138,14 +220,23 @@ class Query:
     async def members(self, info: strawberry.Info) -> list[Member]:
         return await list_members(info.context)  # type: ignore[return-value]
 
+    @guarded_field(
+        permission=P.MEMBERS_MANAGE,
+        description="Invitations to your tenant, newest first, in every status.",
+    )
+    async def invitations(self, info: strawberry.Info) -> list[Invitation]:
+        return await member_ops.list_invitations(info.context)  # type: ignore[return-value]
+
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Create an organisation and its owner (18+, privacy policy accepted), "
-        "then sign in. Rate limited."
+        description="Create an organisation and its owner (18+, privacy policy accepted). "
+        "The answer is the same whether or not the address already has an account (its "
+        "holder is told by mail) and carries no credentials: then sign in with logIn. "
+        "Rate limited."
     )
-    async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> AuthPayload:
+    async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> SignUpPayload:
         data = resolve.SignUpData(
             email=input.email,
             password=input.password,
@@ -156,7 +247,8 @@ class Mutation:
             accept_privacy_policy=input.accept_privacy_policy,
             marketing_opt_in=input.marketing_opt_in,
         )
-        return _payload(await resolve.sign_up(info.context, data))
+        await resolve.sign_up(info.context, data)
+        return SignUpPayload(ok=True, message=resolve.SIGN_UP_MESSAGE)
 
     @strawberry.mutation(
         description="Sign in: sets the session and CSRF cookies for browsers and returns "
@@ -189,9 +281,10 @@ class Mutation:
 
     @guarded_field(
         permission=P.MEMBERS_MANAGE,
-        description="Add a person to your tenant by email (an account is created when "
-        "none exists; they set a password through password reset). Only owners may "
-        "grant the owner role.",
+        description="Invite a person to your tenant by email: they get a mail with a "
+        "single-use link (valid 7 days) and become a member when they accept it. The "
+        "answer is the same whether or not the address has an account; inviting again "
+        "replaces a pending invitation. Only owners may invite owners.",
     )
     async def invite_member(
         self,
@@ -199,9 +292,43 @@ class Mutation:
         email: str,
         role: Role,
         display_name: str | None = None,
-    ) -> MemberPayload:
+    ) -> InvitationPayload:
         row = await member_ops.invite_member(info.context, email, role, display_name)
-        return MemberPayload(member=row)  # type: ignore[arg-type]
+        return InvitationPayload(invitation=row)  # type: ignore[arg-type]
+
+    @guarded_field(
+        permission=P.MEMBERS_MANAGE,
+        description="Revoke a pending invitation: its link stops working. Only owners "
+        "may revoke an invitation to the owner role.",
+    )
+    async def revoke_invitation(
+        self, info: strawberry.Info, invitation: strawberry.ID
+    ) -> InvitationPayload:
+        row = await member_ops.revoke_invitation(info.context, invitation)
+        return InvitationPayload(invitation=row)  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="Accept an invitation with the token from its mail. With an account "
+        "at that address, be signed in as it or give its password; without one, choose a "
+        "password, confirm your date of birth (18+) and accept the privacy policy. An "
+        "expired, revoked or used token answers INVITATION_INVALID. Rate limited."
+    )
+    async def accept_invitation(
+        self, info: strawberry.Info, input: AcceptInvitationInput
+    ) -> AcceptInvitationPayload:
+        data = member_ops.AcceptInvitationData(
+            token=input.token,
+            password=input.password,
+            display_name=input.display_name,
+            date_of_birth=input.date_of_birth,
+            accept_privacy_policy=input.accept_privacy_policy,
+        )
+        accepted = await member_ops.accept_invitation(info.context, data)
+        return AcceptInvitationPayload(
+            ok=True,
+            tenant=accepted.tenant,  # type: ignore[arg-type]
+            role=accepted.role,
+        )
 
     @guarded_field(
         permission=P.MEMBERS_MANAGE,
@@ -224,4 +351,4 @@ class Mutation:
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 
 
-__all__ = ["Me", "Mutation", "Query", "RoleEnum", "TenantInfo"]
+__all__ = ["Invitation", "Me", "Mutation", "Query", "RoleEnum", "SignUpPayload", "TenantInfo"]

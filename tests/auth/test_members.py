@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from auth.permissions import Role
 from auth.sessions import AuthenticationError, open_session, principal_from_cookie
-from models import Activity, Company, Contact, Deal, Membership
+from models import Activity, Company, Contact, Deal, Invitation, Membership
 from resolvers.global_ids import encode_id
 
 ALLOWED = (Role.OWNER, Role.ADMIN)
@@ -20,7 +20,7 @@ MEMBERS = "{ members { id displayName email role } }"
 INVITE = """
 mutation($email: String!, $role: Role!, $name: String) {
   inviteMember(email: $email, role: $role, displayName: $name) {
-    member { id displayName email role }
+    invitation { id displayName email role status }
   }
 }
 """
@@ -40,6 +40,11 @@ async def roles(services, tenant_id) -> dict[uuid.UUID, str]:
     async with services.db.session(tenant_id) as session:
         rows = await session.execute(select(Membership.user_id, Membership.role))
         return dict(rows.all())
+
+
+async def invitation_count(services, tenant_id) -> int:
+    async with services.db.session(tenant_id) as session:
+        return len((await session.execute(select(Invitation.id))).all())
 
 
 async def user_count(services) -> int:
@@ -73,17 +78,22 @@ async def test_members_list_needs_a_signed_in_caller(runner):
 
 @pytest.mark.parametrize("role", ALLOWED, ids=[r.value for r in ALLOWED])
 async def test_owner_and_admin_invite_a_new_person(runner, services, tenant_a, role):
+    """An invitation, not yet a member: the person joins when they accept it
+    (tests/security/test_invitations.py)."""
+    before = await roles(services, tenant_a.tenant_id)
     result = await runner(
         tenant_a.principal(role),
         INVITE,
         {"email": "new.person@example.com", "role": "SALES", "name": "New Person"},
     )
     assert result.errors is None, result.errors
-    member = result.data["inviteMember"]["member"]
-    assert member["displayName"] == "New Person"
-    assert member["email"] == "new.person@example.com"
-    assert member["role"] == "sales"
-    assert len(await roles(services, tenant_a.tenant_id)) == len(Role) + 1
+    invitation = result.data["inviteMember"]["invitation"]
+    assert invitation["displayName"] == "New Person"
+    assert invitation["email"] == "new.person@example.com"
+    assert invitation["role"] == "SALES"
+    assert invitation["status"] == "PENDING"
+    assert await roles(services, tenant_a.tenant_id) == before
+    assert await invitation_count(services, tenant_a.tenant_id) == 1
 
 
 @pytest.mark.parametrize("role", REFUSED, ids=[r.value for r in REFUSED])
@@ -99,9 +109,10 @@ async def test_other_roles_may_not_invite_and_nothing_is_written(runner, service
     assert result.data is None
     assert await roles(services, tenant_a.tenant_id) == before_roles
     assert await user_count(services) == before_users
+    assert await invitation_count(services, tenant_a.tenant_id) == 0
 
 
-async def test_invite_adds_an_existing_account_without_a_new_user(
+async def test_inviting_an_existing_account_adds_nobody_until_they_accept(
     runner, services, tenant_a, tenant_b
 ):
     outsider = (await runner(tenant_b.principal(Role.SALES), "{ me { email } }")).data["me"]
@@ -110,9 +121,9 @@ async def test_invite_adds_an_existing_account_without_a_new_user(
         tenant_a.principal(Role.ADMIN), INVITE, {"email": outsider["email"], "role": "SUPPORT"}
     )
     assert result.errors is None, result.errors
-    assert result.data["inviteMember"]["member"]["id"] == member_id(tenant_b.users[Role.SALES])
+    assert result.data["inviteMember"]["invitation"]["status"] == "PENDING"
     assert await user_count(services) == before_users
-    assert (await roles(services, tenant_a.tenant_id))[tenant_b.users[Role.SALES]] == "support"
+    assert tenant_b.users[Role.SALES] not in await roles(services, tenant_a.tenant_id)
 
 
 async def test_inviting_a_current_member_is_a_conflict(runner, services, tenant_a):
@@ -141,13 +152,14 @@ async def test_admin_may_not_invite_an_owner(runner, services, tenant_a):
     assert code(result) == "FORBIDDEN"
     assert await roles(services, tenant_a.tenant_id) == before_roles
     assert await user_count(services) == before_users
+    assert await invitation_count(services, tenant_a.tenant_id) == 0
 
 
 async def test_owner_may_invite_an_owner(runner, tenant_a):
     result = await runner(
         tenant_a.principal(Role.OWNER), INVITE, {"email": "boss@example.com", "role": "OWNER"}
     )
-    assert result.data["inviteMember"]["member"]["role"] == "owner"
+    assert result.data["inviteMember"]["invitation"]["role"] == "OWNER"
 
 
 # --- change role -------------------------------------------------------------------
