@@ -1,13 +1,23 @@
 """Activities: notes, calls, emails, meetings and tasks (policy section 2.2).
 
 The body is free text about people, so it is personal data (category NOTES) and is
-encrypted at rest; its data subject is the linked contact.
+encrypted at rest. Its data subject is the person it was written about:
+`subject_contact_id`, recorded from the contact link (or the deal's primary contact)
+the first time the activity is linked to a person and never changed afterwards, so
+unlinking or re-linking the activity never changes whose consent governs the body.
+
+`subject_contact_id` has no foreign key on purpose: the subject outlives the contact
+record (deleteContact unlinks activities and keeps them), and a subject whose contact
+no longer exists reads as erased (resolvers/loaders.py), so nothing about a deleted
+person is shown. It is only ever set from an id already resolved in the caller's
+tenant (the contact link, or the linked deal's primary contact).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKeyConstraint, LargeBinary, UniqueConstraint
 from sqlmodel import Field
@@ -15,6 +25,12 @@ from sqlmodel import Field
 from models.base import TenantScoped, UTCDateTime
 
 ACTIVITY_KINDS = ("note", "call", "email", "meeting", "task")
+
+
+def _subject_from_contact_link(context: Any) -> Any:
+    """Column default: an insert that names no subject (bulk loads such as the demo
+    seed) records the linked contact as the data subject, never nothing."""
+    return context.get_current_parameters().get("contact_id")
 
 
 class Activity(TenantScoped, table=True):
@@ -37,3 +53,7 @@ class Activity(TenantScoped, table=True):
     company_id: uuid.UUID | None = Field(default=None, index=True)
     deal_id: uuid.UUID | None = Field(default=None, index=True)
     author_id: uuid.UUID | None = None
+    subject_contact_id: uuid.UUID | None = Field(
+        default=None, index=True, sa_column_kwargs={"default": _subject_from_contact_link}
+    )
+    """The data subject of the body (see the module docstring); set once."""

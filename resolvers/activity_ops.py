@@ -1,7 +1,11 @@
 """Activities: listing with filters, and create/update/delete.
 
-Every activity row leaves here with its data subject's state attached (the linked
-contact's consent and processing state), so the encrypted body is decided against it.
+Every activity row leaves here with its data subject's state attached, so the encrypted
+body is decided against it. The subject is the person the note was written about,
+recorded when the activity is first linked to a person (its contact, else its deal's
+primary contact) and never changed afterwards: unlinking or re-linking an activity
+never widens who may read its body (issue 8). Moving an activity to another person is
+refused unless the caller may read its body under the recorded subject's state.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy import delete, update
 from models import Activity
 from models.activities import ACTIVITY_KINDS
 from models.base import utcnow
+from privacy.decision import Verdict
 from resolvers import validation as v
 from resolvers.loaders import activities_with_state, activity_select
 from resolvers.pagination import Page, PageArgs, fetch_page
@@ -121,19 +126,54 @@ async def activity_values(ctx: Any, data: dict[str, Any], creating: bool) -> dic
     return out
 
 
+async def _person_linked(ctx: Any, values: dict[str, Any], current: Any = None) -> Any:
+    """The person the links point at after the write: the contact, else the deal's
+    primary contact, else nobody."""
+    contact_id = (
+        values["contact_id"] if "contact_id" in values else getattr(current, "contact_id", None)
+    )
+    if contact_id is not None:
+        return contact_id
+    deal_id = values["deal_id"] if "deal_id" in values else getattr(current, "deal_id", None)
+    if deal_id is None:
+        return None
+    deal = await ctx.loaders.deal_by_id.load(deal_id)
+    return None if deal is None else deal.primary_contact_id
+
+
+def _refuse_moving_unreadable(ctx: Any, current: Any, person: Any) -> None:
+    """Moving a note to another person is processing of the person it is about: only
+    for a caller who may read its body under that person's state. Unlinking is not
+    refused: the recorded subject keeps governing the body."""
+    from schema.types.activities import body_policy
+
+    if current.subject_contact_id is None or person in (None, current.subject_contact_id):
+        return
+    if ctx.policy.decide(body_policy(), current.subject_state).verdict is not Verdict.SHOW:
+        raise AppError(
+            Code.FORBIDDEN,
+            "You may not move this activity to another contact: you may not read the "
+            "note about the person it was written about.",
+        )
+
+
 async def _refuse_body_of_erased(ctx: Any, values: dict[str, Any], current: Any = None) -> None:
-    """An erased person's notes are gone; new personal text about them is refused."""
+    """An erased person's notes are gone; new personal text about them is refused, as
+    is attaching an existing note to them."""
     if "body_enc" not in values and "contact_id" not in values:
         return
     body = values.get("body_enc", getattr(current, "body_enc", None))
-    contact_id = values.get("contact_id", getattr(current, "contact_id", None))
-    if body is None or contact_id is None:
+    if body is None:
         return
-    contact = await ctx.loaders.contact_by_id.load(contact_id)
-    if contact is not None and contact.erased_at is not None:
-        raise AppError(
-            Code.CONFLICT, "This contact's data was erased; personal data cannot be re-added."
-        )
+    people = {values.get("contact_id", getattr(current, "contact_id", None))}
+    if "body_enc" in values:
+        people.add(values.get("subject_contact_id", getattr(current, "subject_contact_id", None)))
+    for person in people - {None}:
+        contact = await ctx.loaders.contact_by_id.load(person)
+        if contact is None or contact.erased_at is not None:
+            raise AppError(
+                Code.CONFLICT, "This contact's data was erased; personal data cannot be re-added."
+            )
 
 
 def _require_link(values: dict[str, Any], current: Any = None) -> None:
@@ -152,6 +192,7 @@ async def reload_activity(ctx: Any, activity_id: uuid.UUID) -> ActivityRow:
 async def create_activity(ctx: Any, data: dict[str, Any]) -> ActivityRow:
     values = await activity_values(ctx, data, creating=True)
     _require_link(values)
+    values["subject_contact_id"] = await _person_linked(ctx, values)
     await _refuse_body_of_erased(ctx, values)
     activity = Activity(**values, author_id=ctx.principal.user_id)
     ctx.db.add(activity)
@@ -164,6 +205,11 @@ async def update_activity(ctx: Any, global_id: str, data: dict[str, Any]) -> Act
     row = await existing(ctx, global_id, "Activity", "id")
     values = await activity_values(ctx, data, creating=False)
     _require_link(values, row)
+    if "contact_id" in values or "deal_id" in values:
+        person = await _person_linked(ctx, values, row)
+        _refuse_moving_unreadable(ctx, row, person)
+        if row.subject_contact_id is None and person is not None:
+            values["subject_contact_id"] = person  # first linked to a person: recorded once
     await _refuse_body_of_erased(ctx, values, row)
     values["updated_at"] = utcnow()
     await ctx.db.execute(update(Activity).where(Activity.id == row.id).values(**values))

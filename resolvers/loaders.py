@@ -34,7 +34,8 @@ def contact_select(source: Any = Contact) -> Select[Any]:
 
 
 def activity_select(source: Any = Activity) -> Select[Any]:
-    """Activities with the state of the contact they are about (the body's subject)."""
+    """Activities with the state of the person their body is about: the recorded
+    `subject_contact_id`, never the current (changeable) contact link."""
     if source is Activity:
         return _ACTIVITY_SELECT
     return _activity_select(source)
@@ -49,8 +50,8 @@ def _activity_select(source: Any) -> Select[Any]:
         *(getattr(source, n) for n in ActivityRow.NAMES),
         Contact.restricted,
         Contact.erased_at,
-        standings_of(source.contact_id),
-    ).outerjoin(Contact, Contact.id == source.contact_id)
+        standings_of(source.subject_contact_id),
+    ).outerjoin(Contact, Contact.id == source.subject_contact_id)
 
 
 # Built once: statements are immutable, callers add their WHERE/ORDER BY to copies.
@@ -77,17 +78,21 @@ def contacts_with_state(
 def activities_with_state(
     ctx: RequestContext, result_rows: Sequence[Sequence[Any]]
 ) -> list[ActivityRow]:
-    """Rows of `activity_select()`: each activity with its contact's state, if any."""
+    """Rows of `activity_select()`: each activity with its recorded subject's state."""
     interner = ctx.loaders.states
     width = len(ActivityRow.NAMES)
     out = []
     for values in result_rows:
         row = ActivityRow.from_tuple(values[:width])
-        if row.contact_id is not None:
+        if row.subject_contact_id is not None:
             restricted, erased_at, standings = values[width:]
+            # No contact row (restricted is NOT NULL): the person was deleted; their
+            # notes read as erased, never as a person without any recorded choice.
+            gone = restricted is None
             row.subject_state = build_state(
-                interner, bool(restricted), erased_at is not None, parse_standings(standings)
-            )
+                interner, bool(restricted), gone or erased_at is not None,
+                parse_standings(standings),
+            )  # fmt: skip
         out.append(row)
     return out
 

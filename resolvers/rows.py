@@ -93,12 +93,13 @@ class DealRow(Row):
 
 _ACTIVITY = (
     "id", "tenant_id", "kind", "subject", "body_enc", "due_at", "done", "contact_id",
-    "company_id", "deal_id", "author_id", "created_at", "updated_at",
+    "company_id", "deal_id", "author_id", "subject_contact_id", "created_at", "updated_at",
 )  # fmt: skip
 
 
 class ActivityRow(Row):
-    """An activity's data subject is its linked contact (its body is about them)."""
+    """An activity's data subject is the person its body was written about, recorded
+    once (`subject_contact_id`); the current contact link may differ or be empty."""
 
     __slots__ = _ACTIVITY
     TYPE_NAME = "Activity"
@@ -107,7 +108,7 @@ class ActivityRow(Row):
 
     @property
     def subject_id(self) -> uuid.UUID | None:
-        return self.contact_id
+        return self.subject_contact_id
 
 
 _MEMBER = ("id", "tenant_id", "user_id", "role", "created_at")

@@ -1,5 +1,7 @@
 """Activities: notes, calls, emails, meetings and tasks. The body is personal data about
-the linked contact, decided against that contact's consent and processing state."""
+the person it was written about (recorded once, see models/activities.py), decided
+against that person's consent and processing state whatever the activity is linked to
+now."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import strawberry
 
 from auth.permissions import Permission as P
 from privacy.categories import DataCategory as C
+from privacy.decision import FieldPolicy
 from resolvers.loaders import to_one
 from resolvers.rows import ActivityRow
 from schema.directives import Requires, TenantScoped
-from schema.policy import guarded_field, load_related, pii_field, plain_field
+from schema.policy import POLICY_KEY, guarded_field, load_related, pii_field, plain_field
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -45,7 +48,8 @@ class Activity(Node):
         permission=P.ACTIVITIES_READ_CONTENT,
         source="body_enc",
         decode="text",
-        description="Free text; about the linked contact.",
+        description="Free text about the person it was written about (the contact it was "
+        "first linked to, directly or through its deal); re-linking never changes that.",
     )
     due_at: datetime | None = plain_field("When a task or meeting is due.")
     done: bool = plain_field("Whether a task is done.")
@@ -81,3 +85,10 @@ class Activity(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, ActivityRow)
+
+
+def body_policy() -> FieldPolicy:
+    """The declared policy of `Activity.body` (re-linking is decided against it)."""
+    field = Activity.__strawberry_definition__.get_field("body")
+    assert field is not None
+    return field.metadata[POLICY_KEY].policy  # type: ignore[no-any-return]
