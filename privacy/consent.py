@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.activities import Activity
 from models.base import utcnow
 from models.consent import ConsentEvent, ConsentState, ProcessingEvent
 from models.contacts import Contact
+from models.deals import Deal
 from privacy.purposes import PURPOSES, LawfulBasis, Purpose
 
 
@@ -111,23 +113,73 @@ async def set_restriction(
 
 PERSONAL_COLUMNS = (
     "first_name", "last_name", "email_enc", "email_bidx", "phone_enc", "job_title",
-    "address_enc", "city", "country", "date_of_birth_enc", "notes_enc",
+    "address_enc", "city", "country", "date_of_birth_enc", "notes_enc", "source",
 )  # fmt: skip
+ERASED_TEXT = "[erased]"
+"""The shell value left in required or historical free text once its person is erased."""
+
+
+def _shell(column: Any) -> Any:
+    """'[erased]' where there was text, NULL where there was none."""
+    return case((column.is_(None), None), else_=ERASED_TEXT)
+
+
+async def _erase_consent_text(session: AsyncSession, contact_id: uuid.UUID) -> None:
+    """`source` and `evidence` of the person's consent history. The history is
+    append-only for the application's role on PostgreSQL, so there the one permitted
+    change goes through the narrow SECURITY DEFINER function of migration 0005."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        await session.execute(select(func.erase_consent_event_text(contact_id)))
+        return
+    await session.execute(
+        update(ConsentEvent)
+        .where(ConsentEvent.contact_id == contact_id)
+        .values(source=_shell(ConsentEvent.source), evidence=_shell(ConsentEvent.evidence))
+    )
 
 
 async def erase_contact(
     session: AsyncSession, contact: Contact, reason: str | None, actor: uuid.UUID
 ) -> None:
     """Right to erasure: personal data gone, the record kept as an anonymous shell so
-    deals and totals survive."""
+    deals and totals survive.
+
+    Every free text attached to the person goes in the same transaction: their own
+    columns; the titles of the deals they are the primary contact of; the subject and
+    body of every activity about them (recorded subject), linked to them, or linked to
+    one of their deals; the source and evidence of their consent history and the
+    reasons given for earlier restrictions. The activities, deals and histories stay,
+    with '[erased]' in required or historical text."""
+    now = utcnow()
     for column in PERSONAL_COLUMNS:
         setattr(contact, column, None)
-    contact.erased_at = utcnow()
-    contact.updated_at = contact.erased_at
-    # Free text written about the person goes too (the activity itself stays).
+    contact.erased_at = now
+    contact.updated_at = now
+    await session.flush()  # erased_at is what the consent-text function checks
+    their_deals = select(Deal.id).where(Deal.primary_contact_id == contact.id)
     await session.execute(
-        update(Activity).where(Activity.contact_id == contact.id).values(body_enc=None)
+        update(Activity)
+        .where(
+            or_(
+                Activity.subject_contact_id == contact.id,
+                Activity.contact_id == contact.id,
+                Activity.deal_id.in_(their_deals),
+            )
+        )
+        .values(subject=ERASED_TEXT, body_enc=None, updated_at=now)
     )
+    await session.execute(
+        update(Deal)
+        .where(Deal.primary_contact_id == contact.id)
+        .values(title=ERASED_TEXT, updated_at=now)
+    )
+    await session.execute(
+        update(ProcessingEvent)
+        .where(ProcessingEvent.contact_id == contact.id, ProcessingEvent.reason.is_not(None))
+        .values(reason=ERASED_TEXT)
+    )
+    await _erase_consent_text(session, contact.id)
     session.add(
         ProcessingEvent(contact_id=contact.id, kind="erased", reason=reason, recorded_by=actor)
     )
