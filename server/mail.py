@@ -114,7 +114,9 @@ class Mailer:
         self.settings = settings
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def message(self, mail: Mail) -> EmailMessage:
+    def message(self, mail: Mail, *, for_outbox: bool = False) -> EmailMessage:
+        """The MIME message. ASCII text stays 7bit, so a link is one line of the file;
+        other text is quoted-printable over SMTP and plain UTF-8 in the outbox."""
         msg = EmailMessage()
         msg["From"] = self.settings.mail_sender
         msg["To"] = mail.to
@@ -122,12 +124,17 @@ class Mailer:
         msg["Date"] = format_datetime(utcnow())
         msg["Message-ID"] = make_msgid(domain="ledgerline.invalid")
         msg["X-Ledgerline-Kind"] = mail.kind
-        msg.set_content(mail.text)
+        if mail.text.isascii():
+            msg.set_content(mail.text, cte="7bit")
+        elif for_outbox:
+            msg.set_content(mail.text, cte="8bit")
+        else:
+            msg.set_content(mail.text)
         return msg
 
     async def deliver(self, mail: Mail) -> None:
         settings = self.settings
-        message = self.message(mail)
+        message = self.message(mail, for_outbox=not settings.smtp_host)
         if not settings.smtp_host:
             outbox = settings.data_dir / "outbox"
             outbox.mkdir(parents=True, exist_ok=True)

@@ -64,13 +64,24 @@ async def test_without_an_smtp_host_mail_goes_to_the_outbox_and_the_log_names_no
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert settings.smtp_host == ""
+    link = "http://127.0.0.1:8000/accept-invitation#token=" + "T" * 64
+    invitation = mail.invitation(
+        to=ADDRESS,
+        display_name="Zoë",
+        organisation="Acme",
+        link=link,
+        expires_at=datetime(2026, 12, 9, 12, 0, tzinfo=UTC),
+    )
     with caplog.at_level(logging.INFO, logger="ledgerline.mail"):
-        await Mailer(settings).deliver(mail.welcome(to=ADDRESS, display_name="Ada"))
+        await Mailer(settings).deliver(invitation)
     [written] = (settings.data_dir / "outbox").glob("*.eml")
-    assert b"To: ada@example.com" in written.read_bytes()
+    content = written.read_bytes()
+    assert b"To: ada@example.com" in content
+    assert link.encode() in content.splitlines()  # the link is one line, to copy
+    assert "Hello Zoë,".encode() in content
     assert written.stat().st_mode & 0o077 == 0
-    assert ADDRESS not in caplog.text
-    assert "welcome" in caplog.text
+    assert ADDRESS not in caplog.text and "TTTT" not in caplog.text
+    assert "mail invitation written to" in caplog.text
 
 
 async def test_send_later_returns_before_the_mail_is_delivered(
