@@ -207,7 +207,8 @@ async def update_activity(ctx: Any, global_id: str, data: dict[str, Any]) -> Act
     _require_link(values, row)
     if "contact_id" in values or "deal_id" in values:
         person = await _person_linked(ctx, values, row)
-        _refuse_moving_unreadable(ctx, row, person)
+        if person != await _person_linked(ctx, {}, row):  # an unchanged link is no move
+            _refuse_moving_unreadable(ctx, row, person)
         if row.subject_contact_id is None and person is not None:
             values["subject_contact_id"] = person  # first linked to a person: recorded once
     await _refuse_body_of_erased(ctx, values, row)
