@@ -189,9 +189,7 @@ async def test_sign_up_with_an_unknown_region_is_refused(runner, services):
     assert await counts(services) == before
 
 
-async def test_sign_up_with_a_registered_email_answers_ok_and_creates_nothing(
-    runner, services
-):
+async def test_sign_up_with_a_registered_email_answers_ok_and_creates_nothing(runner, services):
     await runner(None, SIGN_UP, {"input": sign_up_input()})
     before = await counts(services)
     again = sign_up_input(email="ada.lovelace@EXAMPLE.com", organisationName="Other Ltd")
