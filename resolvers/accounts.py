@@ -36,6 +36,7 @@ from auth.sessions import (
 from models import AuthSession, Membership, Tenant, User
 from models.base import utcnow
 from models.tenancy import DATA_REGIONS
+from privacy.decision import RequestPolicy
 from privacy.purposes import Purpose
 from resolvers import validation
 from resolvers.global_ids import encode_id, try_decode
@@ -116,6 +117,8 @@ class MeRow:
     permissions: list[Permission]
     purposes: list[Purpose]
     memberships: list[MembershipInfo]
+    holder_policy: RequestPolicy | None = None
+    """Set when the row is shown to its holder rather than to the request's caller."""
     subject_state: Any = None
     subject_id: Any = None
 
@@ -192,6 +195,7 @@ async def load_me(services: Any, principal: Principal, *, holder: bool = False) 
         permissions=sorted(principal.permissions, key=lambda p: p.value),
         purposes=list(principal.purposes),
         memberships=memberships,
+        holder_policy=RequestPolicy(principal.permissions, principal.purposes) if holder else None,
     )
 
 
@@ -324,8 +328,8 @@ async def _sign_in(
 ) -> SignedIn:
     """A refresh session and its access token, plus a cookie session for browsers.
 
-    The request's principal becomes the signed-in one, so the payload's `me` shows the
-    caller's own data (it is never redacted from themselves).
+    The request's own principal never changes (credentials apply from the next request):
+    only the payload's `me`, the account holder's own data, is shown to its holder.
     """
     services = ctx.services
     refresh = await open_session(services, user_id, tenant_id, "refresh")
@@ -334,9 +338,7 @@ async def _sign_in(
     if cookie and ctx.response is not None:
         browser = await open_session(services, user_id, tenant_id, "cookie")
         _set_cookies(ctx, browser.secret)
-    ctx.principal = principal
-    ctx._policy = None
-    me_row = await load_me(services, principal)
+    me_row = await load_me(services, principal, holder=True)
     return SignedIn(access, refresh.secret, services.tokens.ttl_s, me_row.current_tenant, me_row)
 
 
