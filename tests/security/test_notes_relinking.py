@@ -20,6 +20,7 @@ from auth.permissions import Role
 from models import Activity
 from resolvers.global_ids import decode_id, encode_id
 from tests.security.conftest import Demo
+from tests.security.test_erasure_residue import pg_database, pg_demo  # noqa: F401 (fixtures)
 
 READABLE = ("granted", "none")
 UNREADABLE = {
@@ -139,6 +140,12 @@ def redacted(reason: str, path: list[Any]) -> dict[str, Any]:
     return {"body": None, "redactions": [{"path": path, "reason": reason, "category": "NOTES"}]}
 
 
+@pytest.fixture
+def on_postgresql(request: pytest.FixtureRequest) -> Demo:
+    """The demo on PostgreSQL, served by the application's role under RLS."""
+    return request.getfixturevalue("pg_demo")
+
+
 # --- Unlinking keeps the person's state governing the body ------------------------------
 
 
@@ -161,6 +168,19 @@ async def test_unlinked_note_stays_redacted_on_later_reads(demo, state):
     _, note = await note_about(demo, state, company=company)
     await ok(demo, Role.SALES, UPDATE_ACTIVITY, {"id": note, "input": {"contact": None}})
     assert await sales_reads_body(demo, note) == redacted(UNREADABLE[state], ["activity", "body"])
+
+
+@pytest.mark.postgres
+async def test_unlinked_note_of_a_restricted_person_stays_redacted_on_postgresql(
+    on_postgresql,
+):
+    target = on_postgresql
+    company = await new_company(target)
+    _, note = await note_about(target, "restricted", company=company)
+    await ok(target, Role.SALES, UPDATE_ACTIVITY, {"id": note, "input": {"contact": None}})
+    assert await sales_reads_body(target, note) == redacted(
+        "PROCESSING_RESTRICTED", ["activity", "body"]
+    )
 
 
 @pytest.mark.parametrize("state", NOT_ERASED)
@@ -231,6 +251,21 @@ async def test_relinking_an_unreadable_note_to_a_readable_contact_is_refused(dem
     assert answer["data"] is None
     assert [e["extensions"]["code"] for e in answer["errors"]] == ["FORBIDDEN"]
     assert await stored(demo, note) == before
+
+
+@pytest.mark.postgres
+async def test_relinking_a_restricted_persons_note_is_refused_on_postgresql(on_postgresql):
+    target = on_postgresql
+    _, note = await note_about(target, "restricted")
+    decoy = await new_contact(target, "Robin")
+    before = await stored(target, note)
+    answer = await target.gql(
+        UPDATE_ACTIVITY,
+        {"id": note, "input": {"contact": decoy}},
+        await target.headers("acme", Role.SALES),
+    )
+    assert [e["extensions"]["code"] for e in answer["errors"]] == ["FORBIDDEN"]
+    assert await stored(target, note) == before
 
 
 @pytest.mark.parametrize("state", UNREADABLE)
