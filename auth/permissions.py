@@ -1,8 +1,9 @@
 """Roles, permissions and purposes: the one table that says who may do what, and why.
 
 Policy section 3 (purposes) and section 4 (strict access controls): every request acts
-with the permissions and under the purposes of its caller's role, looked up here and
-nowhere else.
+with the permissions of its caller's role and under one purpose that role may act
+under (its first by default, or one the client declares), looked up here and nowhere
+else.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class Role(enum.Enum):
 class RoleGrant:
     permissions: frozenset[Permission]
     purposes: tuple[Purpose, ...]
-    """Ordered: the first purpose that applies decides the redaction reason."""
+    """Every purpose the role may act under; the first is its default. A request is
+    processed under one of them (auth/principal.py), never under their union."""
 
 
 P = Permission

@@ -24,11 +24,14 @@ from auth.principal import Principal
 from auth.tokens import AccessClaims, InvalidTokenError
 from models import AuthSession, Membership
 from models.base import utcnow
+from privacy.purposes import Purpose
 from server.services import Services
 
 SESSION_COOKIE = "ll_session"
 CSRF_COOKIE = "ll_csrf"
 CSRF_HEADER = "x-csrf-token"
+PURPOSE_HEADER = "x-ledgerline-purpose"
+"""The purpose a request declares (a `Purpose` value); absent: the role's default."""
 
 
 class AuthenticationError(Exception):
@@ -110,18 +113,29 @@ async def _membership_role(
     return Role(role) if role else None
 
 
-def verify_bearer(services: Services, token: str) -> AccessClaims:
+@dataclass(frozen=True)
+class BearerClaims(AccessClaims):
+    """A verified token as presented in one request, with the purpose that request
+    declares (None: the role's default)."""
+
+    purpose: Purpose | None = None
+
+
+def verify_bearer(services: Services, token: str, purpose: Purpose | None = None) -> BearerClaims:
     """The signature and claims only; the membership and session are checked by
     `principal_for_claims`, inside the request's own transaction."""
     try:
-        return services.tokens.verify(token)
+        claims = services.tokens.verify(token)
     except InvalidTokenError as exc:
         raise AuthenticationError("invalid or expired token") from exc
+    return BearerClaims(**vars(claims), purpose=purpose)
 
 
 async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> Principal:
     """One statement: the membership's current role and the session's revocation, so a
-    changed role or a revoked session counts from the very next request."""
+    changed role or a revoked session counts from the very next request. The principal
+    acts under the purpose the request declared (`BearerClaims.purpose`) or the role's
+    default; PurposeNotAllowed if the current role may not act under it."""
     row = (
         await session.execute(
             select(Membership.role, AuthSession.revoked_at)
@@ -138,23 +152,31 @@ async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> P
     if row.revoked_at is not None:
         raise AuthenticationError("session revoked")
     role = Role(row.role)
-    return Principal.for_role(claims.user_id, claims.tenant_id, role, "bearer", claims.session_id)
+    purpose = getattr(claims, "purpose", None)
+    return Principal.for_role(
+        claims.user_id, claims.tenant_id, role, "bearer", claims.session_id, purpose=purpose
+    )
 
 
-async def principal_from_bearer(services: Services, token: str) -> Principal:
-    claims = verify_bearer(services, token)
+async def principal_from_bearer(
+    services: Services, token: str, purpose: Purpose | None = None
+) -> Principal:
+    claims = verify_bearer(services, token, purpose)
     async with services.db.session(claims.tenant_id, user_id=claims.user_id) as session:
         return await principal_for_claims(session, claims)
 
 
-async def principal_from_cookie(services: Services, secret: str) -> Principal:
+async def principal_from_cookie(
+    services: Services, secret: str, purpose: Purpose | None = None
+) -> Principal:
+    """PurposeNotAllowed if the role may not act under the declared `purpose`."""
     row = await find_session(services, secret, "cookie")
     if row is None:
         raise AuthenticationError("session expired")
     role = await _membership_role(services, row.user_id, row.tenant_id)
     if role is None:
         raise AuthenticationError("membership no longer exists")
-    return Principal.for_role(row.user_id, row.tenant_id, role, "cookie", row.id)
+    return Principal.for_role(row.user_id, row.tenant_id, role, "cookie", row.id, purpose=purpose)
 
 
 def issue_access_token(services: Services, principal: Principal) -> str:

@@ -26,6 +26,18 @@ class Reason(enum.Enum):
     PROCESSING_RESTRICTED = "PROCESSING_RESTRICTED"
     OBJECTED = "OBJECTED"
     ERASED = "ERASED"
+    NOT_PERMITTED_FOR_PURPOSE = "NOT_PERMITTED_FOR_PURPOSE"
+    """What a caller without CONSENT_READ gets instead of any reason above that comes
+    from the person (their consent, objection, restriction or erasure): it says the
+    value is not available under the request's purpose and nothing about why."""
+
+
+SUBJECT_REASONS = frozenset({
+    Reason.NO_CONSENT, Reason.CONSENT_WITHDRAWN, Reason.OBJECTED,
+    Reason.PROCESSING_RESTRICTED, Reason.ERASED,
+})  # fmt: skip
+"""Reasons that disclose the person's choices or state; only CONSENT_READ sees them.
+MISSING_PERMISSION and PURPOSE_NOT_PERMITTED depend on the caller alone."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +98,7 @@ class Decision:
 
 SHOW = Decision(Verdict.SHOW)
 MASK = Decision(Verdict.MASK, Reason.MISSING_PERMISSION)
+NOT_PERMITTED = Decision(Verdict.REDACT, Reason.NOT_PERMITTED_FOR_PURPOSE)
 
 
 def purpose_obstacle(purpose: Purpose, state: SubjectState) -> Reason | None:
@@ -120,22 +133,24 @@ def caller_access(permissions: frozenset[Permission], policy: FieldPolicy) -> De
 def subject_obstacle(
     purposes: Iterable[Purpose], category: DataCategory, state: SubjectState
 ) -> Reason | None:
-    """Why none of the caller's purposes may use `category` of this subject, or None."""
+    """Why none of the caller's purposes may use `category` of this subject, or None.
+
+    The caller's own reason (no purpose uses the category) comes first, so it never
+    depends on the subject; then erasure, restriction and the purposes' standings."""
+    applicable = [p for p in purposes if category in PURPOSES[p].categories]
+    if not applicable:
+        return Reason.PURPOSE_NOT_PERMITTED
     if state.erased:
         return Reason.ERASED
     if state.restricted:
         return Reason.PROCESSING_RESTRICTED
     first: Reason | None = None
-    applicable = False
-    for purpose in purposes:
-        if category not in PURPOSES[purpose].categories:
-            continue
-        applicable = True
+    for purpose in applicable:
         obstacle = purpose_obstacle(purpose, state)
         if obstacle is None:
             return None
         first = first or obstacle
-    return first if applicable else Reason.PURPOSE_NOT_PERMITTED
+    return first
 
 
 def decide(
@@ -144,13 +159,21 @@ def decide(
     policy: FieldPolicy,
     state: SubjectState | None,
 ) -> Decision:
+    """The caller half first (permission, then whether the request's purpose uses the
+    category at all), then the subject half. A reason that comes from the person is
+    given in detail only to callers holding CONSENT_READ; everyone else gets
+    NOT_PERMITTED_FOR_PURPOSE, which says nothing about the person's choices."""
     access = caller_access(permissions, policy)
     if access.verdict is Verdict.REDACT:
         return access
     if state is None or not policy.subject_bound:
         return access
     obstacle = subject_obstacle(purposes, policy.category, state)
-    return access if obstacle is None else Decision(Verdict.REDACT, obstacle)
+    if obstacle is None:
+        return access
+    if obstacle in SUBJECT_REASONS and Permission.CONSENT_READ not in permissions:
+        return NOT_PERMITTED
+    return Decision(Verdict.REDACT, obstacle)
 
 
 class RequestPolicy:

@@ -2,9 +2,9 @@
 
 Policy: you cannot filter or search by a field you may not read, because the match
 itself would reveal the value. A filter on a personal-data field therefore also keeps
-only the subjects for whom one of the caller's purposes may use that category; this
-clause mirrors `privacy.decision.subject_obstacle` (a test checks them against each
-other for every state).
+only the subjects for whom the request's declared purpose (the principal's one
+purpose) may use that category; this clause mirrors `privacy.decision.subject_obstacle`
+(a test checks them against each other for every state).
 """
 
 from __future__ import annotations

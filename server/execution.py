@@ -18,6 +18,7 @@ from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
+from auth.principal import PurposeNotAllowed
 from auth.sessions import AuthenticationError, principal_for_claims
 from privacy.usage import operation_type, usage_row
 from schema.extensions import _cached_parse
@@ -28,6 +29,7 @@ _REQUEST_ERRORS = (
     CannotGetOperationTypeError,
     MissingQueryError,
     AuthenticationError,
+    PurposeNotAllowed,
 )
 
 

@@ -22,8 +22,10 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.typevars import Context
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
+from auth.principal import PurposeNotAllowed
 from auth.sessions import (
     CSRF_HEADER,
+    PURPOSE_HEADER,
     SESSION_COOKIE,
     AuthenticationError,
     csrf_valid,
@@ -31,7 +33,9 @@ from auth.sessions import (
     verify_bearer,
 )
 from auth.tokens import AccessClaims
+from privacy.purposes import Purpose
 from server.context import RequestContext
+from server.errors import Code
 from server.execution import execute_operation
 from server.graphiql import graphiql_response
 from server.services import Services
@@ -41,6 +45,21 @@ log = logging.getLogger("ledgerline.http")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 _ACCEPT: contextvars.ContextVar[str] = contextvars.ContextVar("accept", default="")
 _PRE_EXECUTION: contextvars.ContextVar[bool] = contextvars.ContextVar("pre", default=False)
+
+
+_PURPOSE_MESSAGE = "Your role may not act under the purpose this request declares."
+
+
+def _declared_purpose(request: Request) -> Purpose | None:
+    """The purpose named by the X-Ledgerline-Purpose header (a Purpose value, e.g.
+    `analytics`), or None when absent: the role's default then applies."""
+    value = request.headers.get(PURPOSE_HEADER)
+    if value is None:
+        return None
+    try:
+        return Purpose(value.strip().lower())
+    except ValueError:
+        raise _UnknownPurpose() from None
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -85,9 +104,14 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
                 )
         claims = None
         try:
-            principal = await self._principal(request)
+            purpose = _declared_purpose(request)
+            principal = await self._principal(request, purpose)
             if isinstance(principal, AccessClaims):
                 principal, claims = None, principal
+        except _UnknownPurpose:
+            return _error(400, Code.PURPOSE_NOT_ALLOWED.value, "Unknown purpose declared.")
+        except PurposeNotAllowed:
+            return _error(403, Code.PURPOSE_NOT_ALLOWED.value, _PURPOSE_MESSAGE)
         except AuthenticationError:
             return _error(401, "UNAUTHENTICATED", "Your session or token is not valid.")
         except _CsrfError:
@@ -109,20 +133,25 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             return await self.run(request, context=context)
         except AuthenticationError:  # the bearer's membership or session is gone
             return _error(401, "UNAUTHENTICATED", "Your session or token is not valid.")
+        except PurposeNotAllowed:  # the bearer's current role, checked before execution
+            return _error(403, Code.PURPOSE_NOT_ALLOWED.value, _PURPOSE_MESSAGE)
 
-    async def _principal(self, request: Request) -> Any:
+    async def _principal(self, request: Request, purpose: Purpose | None) -> Any:
+        """The cookie's principal, or a verified bearer token whose principal is built in
+        the operation's transaction; either acts under `purpose` (declared) or the role's
+        default, fixed for the whole request."""
         header = request.headers.get("authorization")
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise AuthenticationError("unsupported authorization scheme")
-            return verify_bearer(self.services, token.strip())
+            return verify_bearer(self.services, token.strip(), purpose)
         secret = request.cookies.get(SESSION_COOKIE)
         if secret:
             if request.method != "GET" and not csrf_valid(secret, request.headers.get(CSRF_HEADER)):
                 raise _CsrfError()
             try:
-                return await principal_from_cookie(self.services, secret)
+                return await principal_from_cookie(self.services, secret, purpose)
             except AuthenticationError:
                 return None  # an expired cookie is like no cookie; log-in replaces it
         return None
@@ -197,4 +226,8 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
 
 
 class _CsrfError(Exception):
+    pass
+
+
+class _UnknownPurpose(Exception):
     pass

@@ -12,7 +12,8 @@ eraseContact) as tenant A's owner. Every personal value is a unique canary
 (`cnry-<hex>`, a unique phone number and birth date) so a leak can be found by substring.
 
 `SUBJECT_REASONS` is the hand-written expectation of the subject half of the decision
-for each scenario and each role's purposes; `expected_cell` adds the caller half.
+for each scenario and each role's default declared purpose; `expected_cell` adds the
+caller half.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ Step = tuple[str, dict[str, Any]]
 
 
 def grant(purpose: str, basis: str | None = None) -> Step:
-    consent: dict[str, Any] = {"purpose": purpose, "granted": True}
+    consent: dict[str, Any] = {
+        "purpose": purpose, "granted": True, "source": "web form", "evidence": "submission 1",
+    }  # fmt: skip
     if basis:
         consent["lawfulBasis"] = basis
     return ("recordConsent", {"consent": consent})
@@ -133,6 +136,7 @@ mutation($input: ContactInput!) { createContact(input: $input) { contact { id } 
 
 NC, CW, OBJ = "NO_CONSENT", "CONSENT_WITHDRAWN", "OBJECTED"
 PNP, PR, ER = "PURPOSE_NOT_PERMITTED", "PROCESSING_RESTRICTED", "ERASED"
+NP = "NOT_PERMITTED_FOR_PURPOSE"
 OK = None
 
 
@@ -142,25 +146,19 @@ def sales(reason: str | None) -> dict[C, str | None]:
     return {c: reason for c in cats} | {C.DATE_OF_BIRTH: PNP}
 
 
-def marketing(direct: str | None, profile: str | None | type = ...) -> dict[C, str | None]:
-    """Marketing alone uses name, email and phone; marketing or analytics may use job,
-    address and date of birth; neither uses notes."""
-    profile = direct if profile is ... else profile
-    return (
-        {c: direct for c in (C.NAME, C.EMAIL, C.PHONE)}
-        | {c: profile for c in (C.POSTAL_ADDRESS, C.JOB, C.DATE_OF_BIRTH)}  # type: ignore[misc]
-        | {C.NOTES: PNP}
-    )
+def marketing(reason: str | None) -> dict[C, str | None]:
+    """Marketing (the role's default declared purpose) uses name, email, phone, job,
+    address and date of birth, never notes. Analytics, which the role may also declare,
+    never helps a request that declares marketing."""
+    cats = (C.NAME, C.EMAIL, C.PHONE, C.POSTAL_ADDRESS, C.JOB, C.DATE_OF_BIRTH)
+    return {c: reason for c in cats} | {C.NOTES: PNP}
 
 
 def support(reason: str | None) -> dict[C, str | None]:
-    """Purpose support uses everything but the postal address."""
+    """Purpose support uses everything but the postal address. Support may not read
+    consent, so every reason that comes from the person reads NOT_PERMITTED_FOR_PURPOSE."""
     cats = (C.NAME, C.EMAIL, C.PHONE, C.JOB, C.NOTES, C.DATE_OF_BIRTH)
     return {c: reason for c in cats} | {C.POSTAL_ADDRESS: PNP}
-
-
-def every(reason: str) -> dict[C, str | None]:
-    return {c: reason for c in C}
 
 
 def _row(s: dict[C, Any], m: dict[C, Any], p: dict[C, Any]) -> dict[Role, dict[C, Any]]:
@@ -172,22 +170,22 @@ SUBJECT_REASONS: dict[str, dict[Role, dict[C, str | None]]] = {
     "granted_sales": _row(sales(OK), marketing(NC), support(OK)),
     "granted_support": _row(sales(OK), marketing(NC), support(OK)),
     "granted_marketing": _row(sales(OK), marketing(OK), support(OK)),
-    "granted_analytics": _row(sales(OK), marketing(NC, OK), support(OK)),
+    # One declared purpose: analytics consent does not help a marketing request.
+    "granted_analytics": _row(sales(OK), marketing(NC), support(OK)),
     "withdrawn_sales": _row(sales(CW), marketing(NC), support(OK)),
-    "withdrawn_support": _row(sales(OK), marketing(NC), support(CW)),
-    # Marketing is the role's first purpose, so its reason wins when both fail.
-    "withdrawn_marketing": _row(sales(OK), marketing(CW, CW), support(OK)),
-    "withdrawn_analytics": _row(sales(OK), marketing(NC, NC), support(OK)),
+    "withdrawn_support": _row(sales(OK), marketing(NC), support(NP)),
+    "withdrawn_marketing": _row(sales(OK), marketing(CW), support(OK)),
+    "withdrawn_analytics": _row(sales(OK), marketing(NC), support(OK)),
     # Sales' default basis is legitimate interest: the objection counts.
     "objected_sales": _row(sales(OBJ), marketing(NC), support(OK)),
     # Support's default basis is contract: an objection does not stop it.
     "objected_support": _row(sales(OK), marketing(NC), support(OK)),
-    "objected_marketing": _row(sales(OK), marketing(OBJ, OBJ), support(OK)),
-    "objected_analytics": _row(sales(OK), marketing(NC, NC), support(OK)),
+    "objected_marketing": _row(sales(OK), marketing(OBJ), support(OK)),
+    "objected_analytics": _row(sales(OK), marketing(NC), support(OK)),
     "objected_sales_under_contract": _row(sales(OK), marketing(NC), support(OK)),
-    "objected_marketing_analytics_granted": _row(sales(OK), marketing(OBJ, OK), support(OK)),
-    "restricted": _row(every(PR), every(PR), every(PR)),
-    "erased": _row(every(ER), every(ER), every(ER)),
+    "objected_marketing_analytics_granted": _row(sales(OK), marketing(OBJ), support(OK)),
+    "restricted": _row(sales(PR), marketing(PR), support(NP)),
+    "erased": _row(sales(ER), marketing(ER), support(NP)),
 }
 
 

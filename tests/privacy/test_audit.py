@@ -145,7 +145,7 @@ def test_personal_data_access_lists_reads_newest_first_for_an_admin(world: SyncW
         for role, _ in reversed(requests)
     ]
     assert [(e["purposes"], e["categoriesShown"], e["categoriesRedacted"]) for e in entries] == [
-        (["marketing", "analytics"], [], ["NAME", "PHONE"]),  # no consent for marketing
+        (["marketing"], [], ["NAME", "PHONE"]),  # its declared purpose; no consent
         (["support"], ["PHONE"], ["NAME"]),  # phone masked, first name not maskable
         (["sales"], [], ["NAME", "PHONE"]),  # sales consent withdrawn
     ]
@@ -220,7 +220,8 @@ def test_a_rolled_back_mutation_leaves_no_audit_of_its_changes(world: SyncWorld)
     result = world.run(
         world.principal(Role.OWNER),
         """mutation($c: ID!, $missing: ID!) {
-          a: recordConsent(contact: $c, consent: {purpose: MARKETING}) { contact { id } }
+          a: recordConsent(contact: $c, consent: {purpose: MARKETING, source: "form",
+                          evidence: "e1"}) { contact { id } }
           b: eraseContact(contact: $missing) { contact { id } }
         }""",
         {"c": c.gid, "missing": encode_id("Contact", uuid.uuid4())},

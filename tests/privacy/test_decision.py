@@ -16,6 +16,7 @@ from privacy.decision import (
     MASK,
     NO_RECORDS,
     SHOW,
+    SUBJECT_REASONS,
     Decision,
     FieldPolicy,
     PurposeStanding,
@@ -32,8 +33,12 @@ from privacy.purposes import Purpose
 
 P = Permission
 PU = Purpose
-FULL = frozenset({P.CONTACTS_READ, P.CONTACTS_READ_PII})
+FULL = frozenset({P.CONTACTS_READ, P.CONTACTS_READ_PII, P.CONSENT_READ})
+"""Reads in full and may read consent: gets the detailed reason."""
+NO_CONSENT_READ = FULL - {P.CONSENT_READ}
 MASKED = frozenset({P.CONTACTS_READ, P.CONTACTS_READ_MASKED_PII})
+"""Like support: masks, and may not read consent."""
+MASKED_CONSENT_READ = MASKED | {P.CONSENT_READ}
 NONE = frozenset({P.CONTACTS_READ})
 
 EMAIL = FieldPolicy(
@@ -79,7 +84,8 @@ DECISIONS = {
         MASKED, SUPPORT, NAME, NO_RECORDS, redact(Reason.MISSING_PERMISSION),
     ),
     "mask permission and a subject obstacle redacts": (
-        MASKED, SUPPORT, EMAIL, state(restricted=True), redact(Reason.PROCESSING_RESTRICTED),
+        MASKED_CONSENT_READ, SUPPORT, EMAIL, state(restricted=True),
+        redact(Reason.PROCESSING_RESTRICTED),
     ),
     "full permission shows": (FULL, SALES, EMAIL, NO_RECORDS, SHOW),
     "no subject state: caller half only": (FULL, SALES, DOB, None, SHOW),
@@ -98,8 +104,11 @@ DECISIONS = {
         FULL, MKT, EMAIL, state(restricted=True, marketing=GRANTED),
         redact(Reason.PROCESSING_RESTRICTED),
     ),
-    "restricted before purpose applicability": (
-        FULL, SALES, DOB, state(restricted=True), redact(Reason.PROCESSING_RESTRICTED),
+    "purpose applicability before restriction": (
+        FULL, SALES, DOB, state(restricted=True), redact(Reason.PURPOSE_NOT_PERMITTED),
+    ),
+    "purpose applicability before erasure": (
+        FULL, SALES, DOB, state(erased=True), redact(Reason.PURPOSE_NOT_PERMITTED),
     ),
     # purposes
     "no purpose uses the category": (
@@ -164,12 +173,51 @@ DECISIONS = {
         FULL, SALES, EMAIL, state(sales=st_("granted", "contract", True)), SHOW,
     ),
     "legitimate interest recorded for support, objection counts": (
-        MASKED, SUPPORT, EMAIL, state(support=st_("granted", "legitimate_interest", True)),
+        MASKED_CONSENT_READ, SUPPORT, EMAIL,
+        state(support=st_("granted", "legitimate_interest", True)),
         redact(Reason.OBJECTED),
     ),
     "contract, withdrawn": (
-        MASKED, SUPPORT, EMAIL, state(support=st_("withdrawn", "contract")),
+        MASKED_CONSENT_READ, SUPPORT, EMAIL, state(support=st_("withdrawn", "contract")),
         redact(Reason.CONSENT_WITHDRAWN),
+    ),
+    # callers without CONSENT_READ: one reason that says nothing about the person
+    "without consent read, no consent": (
+        NO_CONSENT_READ, MKT, EMAIL, NO_RECORDS, redact(Reason.NOT_PERMITTED_FOR_PURPOSE),
+    ),
+    "without consent read, withdrawn": (
+        NO_CONSENT_READ, MKT, EMAIL, state(marketing=WITHDRAWN),
+        redact(Reason.NOT_PERMITTED_FOR_PURPOSE),
+    ),
+    "without consent read, objected": (
+        NO_CONSENT_READ, SALES, EMAIL, state(sales=OBJECTED_ONLY),
+        redact(Reason.NOT_PERMITTED_FOR_PURPOSE),
+    ),
+    "without consent read, restricted": (
+        NO_CONSENT_READ, SALES, EMAIL, state(restricted=True),
+        redact(Reason.NOT_PERMITTED_FOR_PURPOSE),
+    ),
+    "without consent read, erased": (
+        NO_CONSENT_READ, SALES, EMAIL, state(erased=True),
+        redact(Reason.NOT_PERMITTED_FOR_PURPOSE),
+    ),
+    "without consent read, a mask reader's withdrawn subject": (
+        MASKED, SUPPORT, EMAIL, state(support=st_("withdrawn", "contract")),
+        redact(Reason.NOT_PERMITTED_FOR_PURPOSE),
+    ),
+    "without consent read, a mask reader's objecting subject": (
+        MASKED, SUPPORT, EMAIL, state(support=st_("granted", "legitimate_interest", True)),
+        redact(Reason.NOT_PERMITTED_FOR_PURPOSE),
+    ),
+    "without consent read, purpose not permitted stays": (
+        NO_CONSENT_READ, SALES, DOB, state(erased=True), redact(Reason.PURPOSE_NOT_PERMITTED),
+    ),
+    "without consent read, missing permission stays": (
+        frozenset({P.CONTACTS_READ}), MKT, NAME, state(marketing=WITHDRAWN),
+        redact(Reason.MISSING_PERMISSION),
+    ),
+    "without consent read, a lawful subject is shown": (
+        NO_CONSENT_READ, MKT, EMAIL, state(marketing=GRANTED), SHOW,
     ),
 }  # fmt: skip
 
@@ -237,6 +285,46 @@ def test_purpose_rule(purpose: Purpose, standing: str, reason: Reason | None) ->
     found = STANDINGS[standing]
     subject = SubjectState(purposes={} if found is None else {purpose: found})
     assert purpose_obstacle(purpose, subject) is reason
+
+
+@settings(max_examples=300)
+@given(
+    grant=st.sampled_from(list(ROLE_GRANTS.values())),
+    policy=st.builds(
+        FieldPolicy,
+        st.sampled_from(list(C)),
+        st.sampled_from([P.CONTACTS_READ_PII, P.ACTIVITIES_READ_CONTENT]),
+        st.sampled_from([None, *MaskStrategy]),
+        st.sampled_from([None, P.CONTACTS_READ_MASKED_PII]),
+    ),
+    subject=st.builds(
+        SubjectState,
+        st.booleans(),
+        st.booleans(),
+        st.dictionaries(
+            st.sampled_from(list(Purpose)),
+            st.builds(
+                PurposeStanding,
+                st.sampled_from([None, "granted", "withdrawn"]),
+                st.sampled_from([None, "consent", "contract", "legitimate_interest"]),
+                st.booleans(),
+            ),
+            max_size=5,
+        ),
+    ),
+)
+def test_without_consent_read_no_reason_comes_from_the_person(grant, policy, subject) -> None:
+    """Same verdict as a consent reader; the reason never names the person's choices."""
+    for purpose in grant.purposes:
+        without = grant.permissions - {P.CONSENT_READ}
+        seen = decide(without, (purpose,), policy, subject)
+        detailed = decide(without | {P.CONSENT_READ}, (purpose,), policy, subject)
+        assert seen.verdict is detailed.verdict
+        assert seen.reason not in SUBJECT_REASONS
+        if detailed.reason in SUBJECT_REASONS:
+            assert seen.reason is Reason.NOT_PERMITTED_FOR_PURPOSE
+        else:
+            assert seen.reason is detailed.reason
 
 
 def test_a_standing_for_another_purpose_changes_nothing() -> None:

@@ -6,7 +6,7 @@ from privacy.decision import FieldPolicy, PurposeStanding, Reason, SubjectState,
 from privacy.purposes import PURPOSES, Purpose
 
 EMAIL = FieldPolicy(DataCategory.EMAIL, Permission.CONTACTS_READ_PII)
-READER = frozenset({Permission.CONTACTS_READ_PII})
+READER = frozenset({Permission.CONTACTS_READ_PII, Permission.CONSENT_READ})
 
 
 def test_third_party_sharing_needs_the_persons_consent():

@@ -188,4 +188,5 @@ def test_the_matrix_covers_every_reason(module_world: SyncWorld) -> None:
         "PROCESSING_RESTRICTED",
         "OBJECTED",
         "ERASED",
+        "NOT_PERMITTED_FOR_PURPOSE",
     }

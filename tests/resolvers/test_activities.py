@@ -304,8 +304,9 @@ async def test_body_is_redacted_once_the_contact_restricts_processing(runner, te
     assert result.errors is None, result.errors
     assert result.data["activity"]["body"] is None
     assert result.data["activity"]["subject"] == "Call back"
+    # Support may not read consent: the reason says nothing about the person's state.
     assert result.extensions["redactions"] == [
-        {"path": ["activity", "body"], "reason": "PROCESSING_RESTRICTED", "category": "NOTES"}
+        {"path": ["activity", "body"], "reason": "NOT_PERMITTED_FOR_PURPOSE", "category": "NOTES"}
     ]
 
 

@@ -51,7 +51,11 @@ async def world(runner, services, tenant_a):
                          ["createCompany", "company"])  # fmt: skip
     contacts = []
     for i, consent in enumerate([True, False, None]):
-        consents = None if consent is None else [{"purpose": "MARKETING", "granted": consent}]
+        consents = (
+            None
+            if consent is None
+            else [{"purpose": "MARKETING", "granted": consent, "source": "form", "evidence": "e1"}]
+        )
         contacts.append(await make(
             CONTACT,
             {"input": {"firstName": f"P{i}", "lastName": f"L{i}", "email": f"p{i}@example.com",

@@ -171,7 +171,7 @@ async def test_a_crash_in_a_mutation_is_masked_and_writes_nothing(
     response = await api.post(
         'mutation($c: [ConsentInput!]) { createContact(input: {firstName: "Eve"}, '
         "consents: $c) { contact { id } } }",
-        {"c": [{"purpose": "SALES", "granted": True}]},
+        {"c": [{"purpose": "SALES", "granted": True, "source": "form", "evidence": "e1"}]},
     )
     assert_masked(response)
     monkeypatch.undo()
