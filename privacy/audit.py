@@ -27,6 +27,7 @@ from sqlalchemy import insert, text
 from models.audit import AuditEvent, AuditSubject, UsageEvent
 from models.base import utcnow
 from privacy.categories import DataCategory
+from privacy.purposes import Purpose
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -201,6 +202,53 @@ class AuditBuffer:
             sink.submit(reads)
         else:
             await write_rows(session, reads)
+
+
+# --- Privacy-relevant changes: one keyword-only function per audited event ------------
+# The actor, tenant and declared purpose come from the request's principal when the
+# buffer is flushed; the detail names ids only, never a value or free text.
+
+
+def consent_granted(
+    buffer: AuditBuffer, *, contact_id: uuid.UUID, purpose: Purpose, event_id: uuid.UUID
+) -> None:
+    buffer.record(
+        "consent_granted", f"contact {contact_id} purpose {purpose.value} event {event_id}"
+    )
+
+
+def consent_withdrawn(
+    buffer: AuditBuffer, *, contact_id: uuid.UUID, purpose: Purpose, event_id: uuid.UUID
+) -> None:
+    buffer.record(
+        "consent_withdrawn", f"contact {contact_id} purpose {purpose.value} event {event_id}"
+    )
+
+
+def objection_recorded(
+    buffer: AuditBuffer, *, contact_id: uuid.UUID, purpose: Purpose, event_id: uuid.UUID
+) -> None:
+    buffer.record(
+        "consent_objected", f"contact {contact_id} purpose {purpose.value} event {event_id}"
+    )
+
+
+def objection_withdrawn(
+    buffer: AuditBuffer, *, contact_id: uuid.UUID, purpose: Purpose, event_id: uuid.UUID
+) -> None:
+    buffer.record(
+        "consent_objection_withdrawn",
+        f"contact {contact_id} purpose {purpose.value} event {event_id}",
+    )
+
+
+CONSENT_EVENTS = {
+    "granted": consent_granted,
+    "withdrawn": consent_withdrawn,
+    "objected": objection_recorded,
+    "objection_withdrawn": objection_withdrawn,
+}
+"""The audit function for each `ConsentRecord.status`."""
 
 
 class AuditSink:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.permissions import Permission
 from models.activities import Activity
 from models.base import utcnow
 from models.consent import ConsentEvent, ConsentState, ProcessingEvent
@@ -52,6 +53,46 @@ def derive_state(events: list[ConsentEvent]) -> tuple[str | None, str | None, bo
 def default_basis(purpose: Purpose) -> LawfulBasis:
     rule = PURPOSES[purpose]
     return LawfulBasis.CONSENT if rule.requires_consent else rule.default_basis  # type: ignore[return-value]
+
+
+WIDENING = frozenset({"granted", "objection_withdrawn"})
+"""Changes that widen what may be done with the person's data."""
+
+
+def may_record(
+    record: ConsentRecord,
+    *,
+    permissions: frozenset[Permission],
+    role_purposes: tuple[Purpose, ...],
+) -> bool:
+    """Who may record which change (the field itself already requires CONSENT_WRITE).
+
+    - A grant for a purpose the caller's role acts under (any of them, not only the
+      request's declared one) needs PRIVACY_ADMIN: the role that benefits never grants
+      itself consent (marketing cannot record marketing or analytics consent; sales may
+      record a person's marketing consent, marketing their sales consent; owner and
+      admin record any, as the people who answer for it).
+    - Withdrawing an objection comes from the person, through a privacy request, and is
+      recorded by PRIVACY_ADMIN only.
+    - A withdrawal or an objection only narrows what may be done: anyone who may write
+      consent records it.
+    """
+    if Permission.PRIVACY_ADMIN in permissions:
+        return True
+    if record.status == "objection_withdrawn":
+        return False
+    return not (record.status == "granted" and record.purpose in role_purposes)
+
+
+def missing_evidence(record: ConsentRecord) -> str | None:
+    """The first field a widening change lacks (a grant: `source` and `evidence`, e.g.
+    the form and the signed document it came from; an objection withdrawn: `evidence`,
+    the person's request), or None."""
+    if record.status == "granted" and not record.source:
+        return "source"
+    if record.status in WIDENING and not record.evidence:
+        return "evidence"
+    return None
 
 
 async def append_consent(

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from models import ConsentEvent, ConsentState
+from privacy import audit
 from privacy import consent as service
 from resolvers.contacts import load_contact_model, reload_contact
 from resolvers.rows import ContactRow
+from server.errors import bad_input, forbidden
 
 
 async def current_consents(info: Any, contact_id: uuid.UUID) -> list[ConsentState]:
@@ -31,12 +33,32 @@ async def consent_history(info: Any, contact_id: uuid.UUID) -> list[ConsentEvent
     return list(result.scalars())
 
 
+def checked(ctx: Any, record: service.ConsentRecord) -> service.ConsentRecord:
+    """Refuse, before anything is read or written, a change the caller may not record
+    (privacy.consent.may_record) or a widening change without its source and evidence."""
+    principal = ctx.require_principal()
+    allowed = service.may_record(
+        record, permissions=principal.permissions, role_purposes=principal.role_purposes
+    )
+    if not allowed:
+        if record.status == "objection_withdrawn":
+            raise forbidden("withdraw an objection; a privacy admin records the person's request")
+        raise forbidden(
+            f"grant consent for {record.purpose.value}, a purpose it acts under; "
+            "a privacy admin records the person's consent"
+        )
+    missing = service.missing_evidence(record)
+    if missing is not None:
+        raise bad_input(f"{missing} is required to record this change.", missing)
+    return record
+
+
 async def record(ctx: Any, contact_gid: str, record: service.ConsentRecord) -> ContactRow:
+    record = checked(ctx, record)
     contact = await load_contact_model(ctx, contact_gid)
     event = await service.append_consent(ctx.db, contact.id, record, ctx.principal.user_id)
-    ctx.audit.record(
-        f"consent_{record.status}",
-        f"contact {contact.id} purpose {record.purpose.value} event {event.id}",
+    audit.CONSENT_EVENTS[record.status](
+        ctx.audit, contact_id=contact.id, purpose=record.purpose, event_id=event.id
     )
     return await reload_contact(ctx, contact.id)
 

@@ -18,6 +18,7 @@ from auth.permissions import Permission
 from models import Activity, Contact, Deal
 from models.base import utcnow
 from models.contacts import LIFECYCLE_STAGES
+from privacy.audit import CONSENT_EVENTS
 from privacy.categories import DataCategory
 from privacy.consent import ConsentRecord, append_consent
 from privacy.decision import Verdict, caller_access
@@ -185,8 +186,11 @@ async def create_contact(
         contact.owner_id = ctx.principal.user_id
     ctx.db.add(contact)
     await ctx.db.flush()
-    for record in consents:
-        await append_consent(ctx.db, contact.id, record, ctx.principal.user_id)
+    for record in consents:  # checked by the mutation (resolvers.consent.checked)
+        event = await append_consent(ctx.db, contact.id, record, ctx.principal.user_id)
+        CONSENT_EVENTS[record.status](
+            ctx.audit, contact_id=contact.id, purpose=record.purpose, event_id=event.id
+        )
     ctx.audit.record(
         "contact_created", f"contact {contact.id} with {len(consents)} consent records"
     )

@@ -46,15 +46,26 @@ class ContactFilter:
     include_erased: bool = True
 
 
-@strawberry.input
+@strawberry.input(
+    description="A consent grant (granted=true) or its withdrawal. A grant needs `source` "
+    "and `evidence`, and a role may not grant consent for a purpose it acts under itself "
+    "(PRIVACY_ADMIN records those)."
+)
 class ConsentInput:
     purpose: Purpose
     granted: bool = True
     lawful_basis: LawfulBasis | None = None
-    source: str | None = None
+    source: str | None = strawberry.field(
+        default=None,
+        description="Where the consent was given, e.g. the form or channel (required to grant).",
+    )
     method: str | None = None
     policy_version: str | None = None
-    evidence: str | None = None
+    evidence: str | None = strawberry.field(
+        default=None,
+        description="What proves it, e.g. the signed document or submission id (required "
+        "to grant).",
+    )
 
     def to_record(self) -> ConsentRecord:
         from resolvers.validation import text
@@ -127,7 +138,7 @@ class Mutation:
     async def create_contact(
         self, info: strawberry.Info, input: ContactInput, consents: list[ConsentInput] | None = None
     ) -> ContactPayload:
-        records = [c.to_record() for c in consents or []]
+        records = [consent_resolvers.checked(info.context, c.to_record()) for c in consents or []]
         return _payload(await resolve.create_contact(info.context, present(input), records))
 
     @guarded_field(permission=P.CONTACTS_WRITE, description="Change a contact's fields.")
@@ -143,7 +154,8 @@ class Mutation:
 
     @guarded_field(
         permission=P.CONSENT_WRITE,
-        description="Record consent (granted=true) or its withdrawal (granted=false).",
+        description="Record consent (granted=true, with source and evidence; a purpose your "
+        "role acts under needs PRIVACY_ADMIN) or its withdrawal (granted=false).",
     )
     async def record_consent(
         self, info: strawberry.Info, contact: strawberry.ID, consent: ConsentInput
@@ -169,11 +181,23 @@ class Mutation:
         record = ConsentRecord(purpose=purpose, status="objected", source=source)
         return _payload(await consent_resolvers.record(info.context, contact, record))
 
-    @guarded_field(permission=P.CONSENT_WRITE, description="The person withdrew an objection.")
+    @guarded_field(
+        permission=P.PRIVACY_ADMIN,
+        description="The person withdrew an objection, by a privacy request: `evidence` names "
+        "it (e.g. the request id or message).",
+    )
     async def withdraw_objection(
-        self, info: strawberry.Info, contact: strawberry.ID, purpose: Purpose
-    ) -> ContactPayload:
-        record = ConsentRecord(purpose=purpose, status="objection_withdrawn")
+        self, info: strawberry.Info, contact: strawberry.ID, purpose: Purpose, evidence: str,
+        source: str | None = None,
+    ) -> ContactPayload:  # fmt: skip
+        from resolvers.validation import text
+
+        record = ConsentRecord(
+            purpose=purpose,
+            status="objection_withdrawn",
+            source=text(source, "source", 100),
+            evidence=text(evidence, "evidence", 2000),
+        )
         return _payload(await consent_resolvers.record(info.context, contact, record))
 
     @guarded_field(

@@ -233,7 +233,13 @@ MUTATIONS = [
             "{ contact { id consents { purpose status objected } } } }",
             one("contact"),
         )
-        for name in ("withdrawConsent", "recordObjection", "withdrawObjection")
+        for name in ("withdrawConsent", "recordObjection")
+    ),
+    case(
+        "withdrawObjection",
+        'mutation($id: ID!) { withdrawObjection(contact: $id, purpose: MARKETING, evidence: "x") '
+        "{ contact { id consents { purpose status objected } } } }",
+        one("contact"),
     ),
     *(
         case(

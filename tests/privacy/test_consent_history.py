@@ -24,7 +24,9 @@ mutation($c: ID!, $consent: ConsentInput!) {
 """
 WITHDRAW_OBJECTION = """
 mutation($c: ID!, $purpose: Purpose!) {
-  withdrawObjection(contact: $c, purpose: $purpose) { contact { id } }
+  withdrawObjection(contact: $c, purpose: $purpose, evidence: "privacy request 1") {
+    contact { id }
+  }
 }
 """
 CONSENTS = """
@@ -34,6 +36,7 @@ query($id: ID!) { contact(id: $id) {
 } }
 """
 EMAIL = "query($id: ID!) { contact(id: $id) { email } }"
+PROOF = {"source": "web form", "evidence": "submission 1"}
 
 
 def _events(world: SyncWorld, contact_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -78,7 +81,9 @@ def test_each_change_appends_an_event_and_leaves_earlier_ones_unchanged(
     c = world.seed.contacts["none"]
     assert _events(world, c.id) == []
     steps = [
-        lambda: _ok(world, Role.OWNER, RECORD, {"c": c.gid, "consent": {"purpose": "MARKETING"}}),
+        lambda: _ok(
+            world, Role.OWNER, RECORD, {"c": c.gid, "consent": {"purpose": "MARKETING", **PROOF}}
+        ),
         lambda: _ok(
             world,
             Role.OWNER,
@@ -165,7 +170,7 @@ def test_any_sequence_of_changes_keeps_state_equal_to_history(
     contact_id = decode_id(gid)[1]
     for op in ops:
         if op[0] == "record":
-            consent: dict[str, Any] = {"purpose": op[1], "granted": op[2]}
+            consent: dict[str, Any] = {"purpose": op[1], "granted": op[2], **PROOF}
             if op[3]:
                 consent["lawfulBasis"] = op[3]
             _ok(world, Role.OWNER, RECORD, {"c": gid, "consent": consent})
@@ -189,7 +194,7 @@ def test_a_withdrawal_takes_effect_on_the_very_next_request(world: SyncWorld) ->
     withdraw = {"c": c.gid, "consent": {"purpose": "MARKETING", "granted": False}}
     _ok(world, Role.OWNER, RECORD, withdraw)
     assert _email(world, Role.MARKETING, c.gid) == (None, ["CONSENT_WITHDRAWN"])
-    _ok(world, Role.OWNER, RECORD, {"c": c.gid, "consent": {"purpose": "MARKETING"}})
+    _ok(world, Role.OWNER, RECORD, {"c": c.gid, "consent": {"purpose": "MARKETING", **PROOF}})
     assert _email(world, Role.MARKETING, c.gid) == (c.values["email"], [])
 
 
