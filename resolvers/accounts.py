@@ -117,6 +117,7 @@ class MeRow:
     permissions: list[Permission]
     purposes: list[Purpose]
     memberships: list[MembershipInfo]
+    purpose: Purpose | None = None
     holder_policy: RequestPolicy | None = None
     """Set when the row is shown to its holder rather than to the request's caller."""
     subject_state: Any = None
@@ -193,7 +194,8 @@ async def load_me(services: Any, principal: Principal, *, holder: bool = False) 
         current_tenant=current.tenant,
         role=principal.role,
         permissions=sorted(principal.permissions, key=lambda p: p.value),
-        purposes=list(principal.purposes),
+        purposes=list(principal.role_purposes),
+        purpose=principal.purpose,
         memberships=memberships,
         holder_policy=RequestPolicy(principal.permissions, principal.purposes) if holder else None,
     )

@@ -78,7 +78,13 @@ class Me:
     current_tenant: TenantInfo = plain_field("The tenant this session acts in.")
     role: Role = plain_field("Your role in the current tenant.")
     permissions: list[P] = plain_field("What your role may do in the current tenant.")
-    purposes: list[Purpose] = plain_field("The purposes your role acts under.")
+    purposes: list[Purpose] = plain_field(
+        "The purposes your role may act under (declare one with X-Ledgerline-Purpose)."
+    )
+    purpose: Purpose | None = plain_field(
+        "The one purpose this request is processed under: your role's first purpose, or "
+        "the one declared with the X-Ledgerline-Purpose header."
+    )
     memberships: list[TenantMembership] = plain_field("Every tenant you belong to.")
 
 
