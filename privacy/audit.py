@@ -133,6 +133,18 @@ class AuditBuffer:
         access.shown |= shown
         access.redacted |= redacted
 
+    def reads(self) -> dict[uuid.UUID, tuple[frozenset[DataCategory], frozenset[DataCategory]]]:
+        """The reads so far, subject by subject: (shown, redacted) categories."""
+        return {
+            subject: (frozenset(access.shown), frozenset(access.redacted))
+            for subject, access in self._subjects.items()
+        }
+
+    def merge(self, other: AuditBuffer) -> None:
+        """Add another buffer's reads (verify mode keeps the fast path's apart first)."""
+        for subject, access in other._subjects.items():
+            self.read_all(subject, frozenset(access.shown), frozenset(access.redacted))
+
     def record(self, action: str, detail: str) -> None:
         """A privacy-relevant change (consent, restriction...) described without values."""
         self.actions.append((action, detail))

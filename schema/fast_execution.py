@@ -6,9 +6,9 @@ selected fields are all either
 
 - plain leaf fields (declared with `plain_field` or the Node id: no resolver, no
   extension, no arguments), read with `getattr` like strawberry's default resolver, or
-- personal-data leaf fields declared with `pii_field`, resolved through the very same
-  `schema.policy.resolve_cell` the stock path calls (decision, mask, redaction entry,
-  audit), with the same response path,
+- personal-data leaf fields declared with `pii_field`, rendered by the same policy
+  runtime (`privacy.render`) that the stock path's `schema.policy.resolve_cell` calls
+  (decision, mask, redaction entry, audit), with the same response path,
 
 the list is completed here row by row without building a resolve-info per cell. Field
 collection is graphql-core's own (aliases, fragments, `@include`/`@skip`, key order).
@@ -18,8 +18,9 @@ errors, paths and null bubbling stay exactly those of graphql-core. Redactions m
 a list that falls back are discarded first, so none is reported twice.
 
 In verify mode (`VERIFY = True`, on in the test suite) every fast list is completed by
-the stock path as well and both results, data and redactions, must be identical: every
-query the tests run is a check that this executor matches the stock one.
+the stock path as well, each with an audit buffer of its own, and both results (data,
+redactions and read audit) must be identical: every query the tests run is a check that
+this executor matches the stock one, including what it audits.
 
 The overridden methods are not public graphql-core API: graphql-core and strawberry are
 pinned in pyproject.toml for that reason.
@@ -47,9 +48,9 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from privacy.decision import Verdict
-from privacy.masking import apply_mask
-from schema.policy import PLAIN, POLICY_KEY, GuardPolicy, PiiSpec, RequirePermission
+from privacy.audit import AuditBuffer
+from privacy.render import PiiSpec, RowPlan, no_cipher, render, row_plan
+from schema.policy import AUDIT_OVERRIDE, PLAIN, POLICY_KEY, GuardPolicy, RequirePermission
 
 VERIFY = os.environ.get("LEDGERLINE_VERIFY_FAST_PATH") == "1"
 """Also run the stock path for every fast list and require identical results."""
@@ -116,23 +117,6 @@ def _only_permission_extension(definition: Any) -> bool:
     )
 
 
-def _row_plan(ctx: Any, specs: list[PiiSpec], state: Any) -> tuple[list[Any], Any, Any]:
-    """The (verdict, reason) of each personal-data column for one subject state, and the
-    categories the audit records as shown or redacted for every row in that state (masks
-    depend on the value: per cell)."""
-    decided = [ctx.policy.decide(spec.policy, state) for spec in specs]
-    decisions = [(d.verdict, d.reason.value if d.reason else None) for d in decided]
-    shown = frozenset(
-        s.policy.category for s, d in zip(specs, decided, strict=True) if d.verdict is Verdict.SHOW
-    )
-    redacted = frozenset(
-        s.policy.category
-        for s, d in zip(specs, decided, strict=True)
-        if d.verdict is Verdict.REDACT
-    )
-    return decisions, shown, redacted
-
-
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def complete_list_value(  # type: ignore[override]
         self,
@@ -154,16 +138,18 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Redactions go to a list of this completion's own and join the response only
         # if it succeeds, so a fallback to the stock path never reports them twice.
         mine: list[Any] = []
+        audit = AuditBuffer() if VERIFY else self.context_value.audit
         try:
             base = path.as_list()
             rows = [(row, [*base, i]) for i, row in enumerate(result)]
-            fast = self._complete_rows(columns, rows, _item_type(return_type).is_type_of, mine)
+            is_type_of = _item_type(return_type).is_type_of
+            fast = self._complete_rows(columns, rows, is_type_of, mine, audit)
         except _Fallback:
             fast = None
         if fast is None:
             return super().complete_list_value(*stock)
         if VERIFY:
-            self._check(fast, mine, self._stock_sync(stock), path)
+            self._check(fast, mine, audit, self._stock_sync(stock), path)
         self.context_value.redactions.extend(mine)
         return fast
 
@@ -172,18 +158,21 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         with its `Batch` (the same loader and key as its resolver), level by level."""
         path: Path = stock[3]
         mine: list[Any] = []
+        audit = AuditBuffer() if VERIFY else self.context_value.audit
         try:
             base = path.as_list()
             rows = [(row, [*base, i]) for i, row in enumerate(stock[4])]
             is_type_of = _item_type(stock[0]).is_type_of
-            fast: list[Any] | None = await self._complete_level(columns, rows, is_type_of, mine)
+            fast: list[Any] | None = await self._complete_level(
+                columns, rows, is_type_of, mine, audit
+            )
         except _Fallback:
             fast = None
         if fast is None:
             completed = super().complete_list_value(*stock)
             return await completed if self.is_awaitable(completed) else completed
         if VERIFY:
-            self._check(fast, mine, await self._stock_async(stock), path)
+            self._check(fast, mine, audit, await self._stock_async(stock), path)
         self.context_value.redactions.extend(mine)
         return fast
 
@@ -277,8 +266,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         rows: list[tuple[Any, list[Any]]],
         is_type_of: Any,
         redactions: list[Any],
+        audit: AuditBuffer,
     ) -> list[Any]:
-        items = self._complete_rows(columns, rows, is_type_of, redactions)
+        items = self._complete_rows(columns, rows, is_type_of, redactions, audit)
         for kind, key, relation, *_ in columns:
             if kind != "rel":
                 continue
@@ -291,7 +281,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     children.append((value, [*base, key]))
             completed = iter(
                 await self._complete_level(
-                    relation.columns, children, relation.child_type.is_type_of, redactions
+                    relation.columns, children, relation.child_type.is_type_of, redactions, audit
                 )
             )
             for item, value in zip(items, loaded, strict=True):
@@ -328,15 +318,18 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         rows: list[tuple[Any, list[Any]]],
         is_type_of: Any,
         redactions: list[Any],
+        audit: AuditBuffer,
     ) -> list[Any]:
-        """Plain cells by attribute; personal-data cells by the decision memoised per
-        subject state for the whole row (`_row_plan`), with the same values, masks,
-        redaction entries and audit as `schema.policy.resolve_cell`. Relation cells get
-        a placeholder, so the keys keep the document's order."""
+        """Plain cells by attribute; personal-data cells through the policy runtime
+        (privacy/render.py) with the decisions planned once per subject state for the
+        whole row, so values, masks, redaction entries and audit are those of
+        `schema.policy.resolve_cell`. Relation cells get a placeholder, so the keys keep
+        the document's order."""
         ctx = self.context_value
         specs = [source for kind, _, source, *_ in columns if kind == "pii"]
-        plans: dict[Any, Any] = {}
-        audit = ctx.audit
+        plans: dict[Any, RowPlan] = {}
+        policy = ctx.policy
+        decrypt = ctx.cipher.decrypt if ctx.cipher is not None else no_cipher
         out: list[Any] = []
         append = out.append
         for row, base in rows:
@@ -350,47 +343,22 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _Fallback  # the stock path fails closed, loudly
                 plan = plans.get(state)
                 if plan is None:
-                    plan = plans[state] = _row_plan(ctx, specs, state)
-                decisions, shown, redacted = plan
-                if subject_id is not None and (shown or redacted):
-                    audit.read_all(subject_id, shown, redacted)
+                    plan = plans[state] = row_plan(policy, specs, state)
+                if subject_id is not None and (plan.shown or plan.redacted):
+                    audit.read_all(subject_id, plan.shown, plan.redacted)
+                decisions = plan.decisions
                 position = 0
             for kind, key, source, coerce, exact, non_null in columns:
                 if kind == "plain":
                     value = getattr(row, source)
                 elif kind == "pii":
-                    verdict, reason = decisions[position]
+                    value, entry = render(decisions[position], row, source, decrypt)
                     position += 1
-                    if verdict is Verdict.REDACT:  # the value is never read
-                        redactions.append(
-                            {
-                                "path": [*base, key],
-                                "reason": reason,
-                                "category": source.category_name,
-                            }
-                        )
-                        item[key] = None
-                        continue
-                    raw = getattr(row, source.source)
-                    if verdict is Verdict.SHOW:
-                        value = (
-                            raw
-                            if raw is None or source.decode == "none"
-                            else (ctx.cipher.decrypt(raw))
-                        )
-                    elif raw is None:
-                        value = None
-                    else:
-                        if subject_id is not None:
+                    if entry is not None:
+                        entry["path"] = [*base, key]
+                        redactions.append(entry)
+                        if subject_id is not None and "masked" in entry:
                             audit.read(subject_id, source.policy.category, True)
-                        redactions.append({
-                            "path": [*base, key],
-                            "reason": reason,
-                            "category": source.category_name,
-                            "masked": True,
-                        })  # fmt: skip
-                        plain = raw if source.decode == "none" else ctx.cipher.decrypt(raw)
-                        value = apply_mask(source.policy.mask, plain)
                 elif kind == "rel":
                     item[key] = None
                     continue
@@ -413,44 +381,67 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     # -- verification ---------------------------------------------------------------
 
-    def _stock_sync(self, stock: tuple[Any, ...]) -> tuple[Any, list[Any]]:
-        """The stock completion and the redactions it added (then taken back out)."""
+    def _stock_sync(self, stock: tuple[Any, ...]) -> tuple[Any, list[Any], AuditBuffer]:
+        """The stock completion, the redactions it added (then taken back out) and the
+        audit it made, in a buffer of its own."""
         log = self.context_value.redactions
         before = len(log)
-        completed = super().complete_list_value(*stock)
+        audit = AuditBuffer()
+        token = AUDIT_OVERRIDE.set(audit)
+        try:
+            completed = super().complete_list_value(*stock)
+        finally:
+            AUDIT_OVERRIDE.reset(token)
         if self.is_awaitable(completed):
             raise FastPathMismatchError("stock path was asynchronous for a leaf list")
         added = log[before:]
         del log[before:]
-        return completed, added
+        return completed, added, audit
 
-    async def _stock_async(self, stock: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+    async def _stock_async(self, stock: tuple[Any, ...]) -> tuple[Any, list[Any], AuditBuffer]:
         """As `_stock_sync`; other tasks append to the log meanwhile, so this list's
-        entries are told apart by their path under this list."""
+        entries are told apart by their path under this list. The audit override is a
+        context variable: the tasks this completion starts inherit it, others do not."""
         log = self.context_value.redactions
         seen = {id(entry) for entry in log}
-        completed = super().complete_list_value(*stock)
-        if self.is_awaitable(completed):
-            completed = await completed
+        audit = AuditBuffer()
+        token = AUDIT_OVERRIDE.set(audit)
+        try:
+            completed = super().complete_list_value(*stock)
+            if self.is_awaitable(completed):
+                completed = await completed
+        finally:
+            AUDIT_OVERRIDE.reset(token)
         prefix = stock[3].as_list()
         width = len(prefix)
         added = [e for e in log if id(e) not in seen and e["path"][:width] == prefix]
         taken = {id(e) for e in added}
         log[:] = [e for e in log if id(e) not in taken]
-        return completed, added
+        return completed, added, audit
 
     def _check(
-        self, fast: list[Any], fast_redactions: list[Any], stock: tuple[Any, list[Any]], path: Path
+        self,
+        fast: list[Any],
+        fast_redactions: list[Any],
+        fast_audit: AuditBuffer,
+        stock: tuple[Any, list[Any], AuditBuffer],
+        path: Path,
     ) -> None:
         """Data byte for byte; redactions as a set of entries, because the stock path
-        orders the entries of nested levels by when their loaders resolve."""
-        completed, stock_redactions = stock
+        orders the entries of nested levels by when their loaders resolve; the read
+        audit subject by subject. Only the fast path's audit then joins the request's."""
+        completed, stock_redactions, stock_audit = stock
         same_data = orjson.dumps(completed) == orjson.dumps(fast)
         key = orjson.dumps
         same_redactions = sorted(map(key, fast_redactions)) == sorted(map(key, stock_redactions))
-        if not (same_data and same_redactions):
+        same_audit = fast_audit.reads() == stock_audit.reads()
+        if not (same_data and same_redactions and same_audit):
             raise FastPathMismatchError(
                 f"fast path differs from stock at {path.as_list()}: "
                 f"{fast[:2]!r} vs {completed[:2]!r}; redactions {fast_redactions[:2]!r} vs "
-                f"{stock_redactions[:2]!r}"
+                f"{stock_redactions[:2]!r}; audit equal: {same_audit}"
             )
+        # Into the buffer this completion belongs to: a list nested in a stock replay
+        # belongs to that replay's buffer.
+        outer = AUDIT_OVERRIDE.get()
+        (self.context_value.audit if outer is None else outer).merge(fast_audit)

@@ -1,9 +1,10 @@
 """One declaration per field: the directive, the description sentence and the enforcement.
 
 - `pii_field(...)`: personal data. Prints `@pii(category: ...) @requires(permission: ...)`,
-  explains the rule in the description, and resolves through `resolve_cell`, the single
-  place where a value is shown, masked or redacted (and listed in
-  `extensions.redactions` and in the audit buffer).
+  explains the rule in the description, and resolves through `resolve_cell`, which
+  hands the decision to the policy runtime (privacy/render.py), the one place where a
+  value is shown, masked or redacted (and listed in `extensions.redactions` and in the
+  audit buffer) for every exit.
 - `plain_field(...)`: non-personal data readable by anyone who may read the type.
 - `guarded_field(...)`: a field (usually a relation or a sensitive list) that needs a
   permission of its own; refused with FORBIDDEN otherwise.
@@ -13,21 +14,22 @@ schema and fails on any that is not). Leaf fields stay synchronous: the decision
 memoised lookup per (field policy, subject state), see privacy/decision.py.
 """
 
-from typing import Any, Literal, Optional  # noqa: UP035
+from contextvars import ContextVar
+from typing import Any, Optional  # noqa: UP035
 
 import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from auth.permissions import Permission
+from privacy.audit import AuditBuffer
 from privacy.categories import DESCRIPTIONS, DataCategory
-from privacy.decision import FieldPolicy, Verdict
-from privacy.masking import MaskStrategy, apply_mask
+from privacy.decision import FieldPolicy
+from privacy.masking import MaskStrategy
+from privacy.render import Decode, PiiSpec, audited_as_shown, no_cipher, render
 from schema.directives import Pii, Requires
 
 POLICY_KEY = "ledgerline_policy"
-
-Decode = Literal["text", "date", "none"]
 
 
 class PlainPolicy:
@@ -40,19 +42,6 @@ class PlainPolicy:
 
 
 PLAIN = PlainPolicy()
-
-
-class PiiSpec:
-    """Everything needed to resolve one personal-data cell, shared by both executors."""
-
-    __slots__ = ("policy", "source", "decode", "category_name", "python_name")
-
-    def __init__(self, policy: FieldPolicy, source: str, decode: Decode) -> None:
-        self.policy = policy
-        self.source = source
-        self.decode = decode
-        self.category_name = policy.category.name
-        self.python_name = ""
 
 
 class Batch:
@@ -84,15 +73,14 @@ class GuardPolicy:
         self.batch = batch
 
 
-def _decrypt(ctx: Any, spec: PiiSpec, raw: Any) -> Any:
-    """Encrypted columns hold text (dates as ISO-8601 text); plain ones pass through."""
-    if raw is None or spec.decode == "none":
-        return raw
-    return ctx.cipher.decrypt(raw)
+AUDIT_OVERRIDE: ContextVar[AuditBuffer | None] = ContextVar("audit_override", default=None)
+"""Verify mode only (schema/fast_execution.py): the stock replay of a fast list audits
+into a buffer of its own, so the two executors' audits are compared, never merged."""
 
 
 def resolve_cell(ctx: Any, spec: PiiSpec, root: Any, path: Any) -> Any:
-    """Show, mask or redact one value; record the redaction and the audit entry.
+    """One personal-data cell through the policy runtime (privacy/render.py): the value
+    sent, its redaction entry and its audit.
 
     `path` is a callable returning the response path (only called for redactions).
     """
@@ -105,33 +93,18 @@ def resolve_cell(ctx: Any, spec: PiiSpec, root: Any, path: Any) -> Any:
     # decided for that holder; everything else for the request's fixed principal.
     policy = getattr(root, "holder_policy", None) or ctx.policy
     decision = policy.decide(spec.policy, state)
-    raw = getattr(root, spec.source)
-    verdict = decision.verdict
-    if verdict is Verdict.SHOW:
-        if subject_id is not None:
-            ctx.audit.read(subject_id, spec.policy.category, True)
-        return _decrypt(ctx, spec, raw)
-    if verdict is Verdict.MASK:
-        if raw is None:
-            return None  # the mask would show that there is no value; nothing to hide
-        if subject_id is not None:
-            ctx.audit.read(subject_id, spec.policy.category, True)
-        ctx.redactions.append(
-            {
-                "path": path(),
-                "reason": decision.reason.value,
-                "category": spec.category_name,
-                "masked": True,
-            }
-        )
-        return apply_mask(spec.policy.mask, _decrypt(ctx, spec, raw))  # type: ignore[arg-type]
-    # Listed even when the stored value is empty, so a null never tells "has no value".
+    cipher = ctx.cipher
+    value, entry = render(decision, root, spec, cipher.decrypt if cipher else no_cipher)
+    if entry is not None:
+        # Listed even when the stored value is empty, so a null never tells "has no value".
+        entry["path"] = path()
+        ctx.redactions.append(entry)
     if subject_id is not None:
-        ctx.audit.read(subject_id, spec.policy.category, False)
-    ctx.redactions.append(
-        {"path": path(), "reason": decision.reason.value, "category": spec.category_name}
-    )
-    return None
+        shown = audited_as_shown(decision, value)
+        if shown is not None:
+            audit = AUDIT_OVERRIDE.get()
+            (ctx.audit if audit is None else audit).read(subject_id, spec.policy.category, shown)
+    return value
 
 
 def _policy_sentence(policy: FieldPolicy) -> str:
