@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 
 from schema import directives
 from schema.fast_execution import FastExecutionContext
+from schema.invariants import check_declarations
 from schema.types import activities, companies, contacts, deals, members  # noqa: F401
 
 DOMAINS = (
@@ -37,6 +38,11 @@ def _roots(attr: str) -> tuple[type, ...]:
 
 
 class LedgerlineSchema(strawberry.Schema):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A broken policy declaration stops the application here, naming the field.
+        check_declarations(self._schema)
+
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Expected errors (bad input, not found, limits) are answers, not incidents;
         unexpected ones are logged, with the request id, by MaskUnexpectedErrors."""
