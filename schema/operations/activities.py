@@ -43,7 +43,9 @@ class ActivityInput:
     )
     subject: str | None = strawberry.UNSET
     body: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Free text about the linked contact."
+        default=strawberry.UNSET,
+        description="Free text about the person the activity is first linked to (its contact, "
+        "else its deal's primary contact); moving the activity never changes that person.",
     )
     due_at: datetime | None = strawberry.UNSET
     done: bool | None = strawberry.UNSET
