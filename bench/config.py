@@ -26,6 +26,9 @@ PG_ADMIN_DB = "test"
 PG_DB = "ledgerline_bench"
 PG_TEMPLATE = "ledgerline_bench_tpl"
 
+# The in-process runs are pinned to this core (the HTTP server's core in W6).
+INPROC_CORE = 0
+
 
 @dataclass(frozen=True)
 class Size:

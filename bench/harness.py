@@ -8,11 +8,13 @@ this shared machine hits them alike; ratios are of medians taken in the same run
 
 from __future__ import annotations
 
+import gc
+import math
 import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -21,24 +23,38 @@ from sqlalchemy import event
 from auth.permissions import Role
 from auth.principal import Principal
 from bench import config
+from bench.cpu import CpuMeter
 from bench.limit import Limit
 from bench.seeding import Manifest
+from bench.stats import SPREAD_BOUND, ratio_fields
 
 Fn = Callable[[], Awaitable[bytes]]
 
 
 @dataclass
 class Rounds:
-    w1: int = 30
-    w2: int = 30
-    w3: int = 15
-    w4: int = 300
-    w5: int = 60
-    warmup: int = 2
+    """How long each workload is measured: interleaved rounds after a warm-up.
+
+    In a round the variants take turns request by request until the slowest has run
+    for about `round_s` CPU seconds (long enough for several collections of the garbage
+    collector); `rounds` rounds give the per-round ratios (bench.stats).
+    """
+
+    rounds: int = 12
+    round_s: float = 0.3
+    small_round_s: float = 0.15  # W4, W5: small requests, a hundred of them per round
+    warmup_s: float = 1.0
+    warmup_calls: int = 2
+    max_batch: int = 2000
+    bound: float = SPREAD_BOUND
 
     @classmethod
     def quick(cls) -> Rounds:
-        return cls(1, 1, 1, 1, 1, warmup=1)
+        return cls(rounds=3, round_s=0.0, small_round_s=0.0, warmup_s=0.0, warmup_calls=1)
+
+    def for_workload(self, name: str) -> Rounds:
+        small = name in ("W4", "W5")
+        return replace(self, round_s=self.small_round_s) if small else self
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -79,21 +95,191 @@ class StatementCounter:
         return kinds.get("SELECT", 0), kinds
 
 
-async def interleaved(variants: dict[str, Fn], rounds: int, warmup: int) -> dict[str, list[float]]:
-    names = list(variants)
-    for _ in range(warmup):
-        for name in names:
-            await variants[name]()
-    times: dict[str, list[float]] = {n: [] for n in names}
-    clock = time.perf_counter
-    for r in range(rounds):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
-            fn = variants[name]
-            started = clock()
+class GcCounter:
+    """Collections by the variant running when they ran: counts per generation, and
+    the CPU and wall time of the full (generation 2) collections."""
+
+    FIELDS = 6  # gen0, gen1, gen2 counts; all GC CPU s; full-collection CPU s, wall s
+
+    def __init__(self, names: list[str]) -> None:
+        self.current = names[0]
+        self.by = {n: [0.0] * self.FIELDS for n in names}
+        self._cpu = self._wall = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._cpu, self._wall = time.process_time(), time.perf_counter()
+            return
+        cpu, wall = time.process_time() - self._cpu, time.perf_counter() - self._wall
+        counts = self.by[self.current]
+        counts[info["generation"]] += 1
+        counts[3] += cpu
+        if info["generation"] == 2:
+            counts[4] += cpu
+            counts[5] += wall
+
+    def take(self) -> dict[str, list[float]]:
+        """The figures since the last `take`, per variant."""
+        taken, self.by = self.by, {n: [0.0] * self.FIELDS for n in self.by}
+        return taken
+
+    def __enter__(self) -> GcCounter:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
+def share_full_collections(
+    spent: dict[str, list[float]],
+    gc_rounds: dict[str, list[list[float]]],
+    field: int,
+) -> dict[str, list[float]]:
+    """Spreads the full collections over the variants and rounds by the collections
+    each variant's allocations triggered.
+
+    A full collection walks the whole heap (the application's modules, schema and
+    engine: tens of milliseconds of CPU here) inside whichever request happens to cross
+    the threshold at the end of a chain of young collections (every 10th gen-1
+    collection checks gen 2) that all the variants' allocations fed. Left where it
+    falls, one or two of them per round swing a round's ratio by a third. Here their
+    total over the workload is kept in full but charged at one rate per triggering
+    collection (of any generation): a variant pays for the share it caused.
+
+    `spent` is seconds per variant and round including the collections; `field` 4 is
+    CPU, 5 is wall (GcCounter). Returns the same shape, the collections re-charged.
+    """
+    names = list(spent)
+    total_full = sum(g[field] for n in names for g in gc_rounds[n])
+    triggers = {n: [g[0] + g[1] + g[2] for g in gc_rounds[n]] for n in names}
+    all_triggers = sum(sum(t) for t in triggers.values())
+    rate = total_full / all_triggers if all_triggers else 0.0
+    return {
+        n: [s - g[field] + rate * t
+            for s, g, t in zip(spent[n], gc_rounds[n], triggers[n], strict=True)]
+        for n in names
+    }  # fmt: skip
+
+
+@dataclass
+class Measured:
+    """One workload's interleaved rounds: every request and every round, per variant."""
+
+    times: dict[str, list[float]]  # wall ms per request, every measured request
+    round_costs: dict[str, list[float]]  # CPU ms per request, one mean per round
+    round_walls: dict[str, list[float]]  # wall ms per request, one mean per round
+    unshared_costs: dict[str, list[float]]  # the same, full collections where they fell
+    per_round: int  # requests of each variant in a round
+    gc_rounds: dict[str, list[list[float]]]  # per round: GcCounter.FIELDS
+    after_ms: float  # untimed work after the rounds (audit drain), ms in all
+    warmup_ms: dict[str, float]  # median warm-up cost per request (CPU ms)
+
+
+async def warm_up(
+    variants: dict[str, Fn], seconds: float, calls: int, meter: Any
+) -> dict[str, float]:
+    """Runs the variants round-robin for `seconds` (at least `calls` each).
+
+    Returns each variant's median cost per request (CPU ms), which sizes the rounds.
+    """
+    costs: dict[str, list[float]] = {n: [] for n in variants}
+    meter.refresh()
+    started = time.perf_counter()
+    while min(len(c) for c in costs.values()) < calls or time.perf_counter() - started < seconds:
+        for name, fn in variants.items():
+            before = meter.read()
             await fn()
-            times[name].append((clock() - started) * 1000.0)
-    return times
+            costs[name].append(meter.cost_s(before, meter.read_end()) * 1000.0)
+        meter.refresh()
+    return {n: statistics.median(c) for n, c in costs.items()}
+
+
+def batch_size(request_ms: float, round_s: float, max_batch: int) -> int:
+    """Requests costing about `round_s` seconds in all (at least one)."""
+    if round_s <= 0:
+        return 1
+    if request_ms <= 0:
+        return max_batch
+    return max(1, min(max_batch, math.ceil(round_s * 1000.0 / request_ms)))
+
+
+async def interleaved(
+    variants: dict[str, Fn],
+    rounds: Rounds,
+    after: Callable[[], Awaitable[None]] | None = None,
+    meter: Any = None,
+) -> Measured:
+    """Warm-up, then `rounds.rounds` rounds; in each, the variants take turns request by
+    request (A B C, B C A, C A B, ...) until the slowest has run for about `round_s`
+    CPU seconds: noise slower than a request hits every variant alike, and a round is
+    long enough for several garbage collections. A round's figure per variant is the
+    mean over its requests in that round (bench.stats takes the ratios round by round).
+
+    `after` runs after each round, untimed (the audit sink's drain: the API's write-
+    behind audit must land in no variant's time). `meter` (bench.cpu.CpuMeter) reads
+    the CPU time of this process and of the database server around each request.
+    """
+    meter = meter or CpuMeter()
+    names = list(variants)
+    warm = await warm_up(variants, rounds.warmup_s, rounds.warmup_calls, meter)
+    if after is not None:
+        await after()
+    per_round = batch_size(max(warm.values()), rounds.round_s, rounds.max_batch)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    cost_s: dict[str, list[float]] = {n: [] for n in names}  # seconds per round
+    wall_s: dict[str, list[float]] = {n: [] for n in names}
+    gc_rounds: dict[str, list[list[float]]] = {n: [] for n in names}
+    after_ms = 0.0
+    clock = time.perf_counter
+    with GcCounter(names) as counter:
+        turn = 0
+        for _ in range(rounds.rounds):
+            meter.refresh()
+            counter.take()
+            cost = dict.fromkeys(names, 0.0)
+            wall = dict.fromkeys(names, 0.0)
+            for _ in range(per_round):
+                shift = turn % len(names)
+                turn += 1
+                for name in names[shift:] + names[:shift]:
+                    fn = variants[name]
+                    counter.current = name
+                    before = meter.read()
+                    started = clock()
+                    await fn()
+                    ended = clock()
+                    cost[name] += meter.cost_s(before, meter.read_end())
+                    wall[name] += ended - started
+                    times[name].append((ended - started) * 1000.0)
+            for name, figures in counter.take().items():
+                gc_rounds[name].append(figures)
+            for name in names:
+                cost_s[name].append(cost[name])
+                wall_s[name].append(wall[name])
+            if after is not None:
+                started = clock()
+                await after()
+                after_ms += (clock() - started) * 1000.0
+    per_ms = 1000.0 / per_round
+    shared_cost = share_full_collections(cost_s, gc_rounds, 4)
+    shared_wall = share_full_collections(wall_s, gc_rounds, 5)
+    costs = {n: [x * per_ms for x in v] for n, v in shared_cost.items()}
+    walls = {n: [x * per_ms for x in v] for n, v in shared_wall.items()}
+    unshared = {n: [x * per_ms for x in v] for n, v in cost_s.items()}
+    return Measured(times, costs, walls, unshared, per_round, gc_rounds, after_ms, warm)
+
+
+def gc_summary(rounds: list[list[float]]) -> dict[str, float]:
+    """Collections per round (medians) and in all, and the full collections' CPU time."""
+    return {
+        "gen0": statistics.median(b[0] for b in rounds),
+        "gen1": statistics.median(b[1] for b in rounds),
+        "gen2": statistics.median(b[2] for b in rounds),
+        "gen2_total": sum(b[2] for b in rounds),
+        "gc_cpu_ms_per_round": statistics.median(b[3] for b in rounds) * 1000.0,
+        "gen2_cpu_ms_total": sum(b[4] for b in rounds) * 1000.0,
+    }
 
 
 def response_bytes(result: Any) -> bytes:
@@ -130,8 +316,10 @@ class Target:
 
         settings = load_settings()
         services = Services.from_settings(settings)
-        # As in the served app (server/app.py): read audit goes to the write-behind sink.
-        sink = services.extras["audit_sink"] = AuditSink(services.db)
+        # As in the served app (server/app.py): read audit goes to the write-behind sink,
+        # which here never flushes on its own: the harness drains it between blocks,
+        # untimed, so the API's audit writes never land in another variant's block.
+        sink = services.extras["audit_sink"] = AuditSink(services.db, interval=86400.0)
         sink.start()
         schema = build_schema(extensions=schema_extensions(settings))
         twin = build_twin_schema(extensions=schema_extensions(settings))
@@ -148,6 +336,16 @@ class Target:
         limit = Limit(limit_engine, cipher, tenant, database == "postgresql")
         return cls(database, services, schema, twin, {r: limit for r in principals},
                    manifest, principals)  # fmt: skip
+
+    @property
+    def pg_database(self) -> str | None:
+        """The PostgreSQL database the API and the limit use (None on SQLite)."""
+        if self.database != "postgresql":
+            return None
+        return self.services.db.engine.url.database
+
+    async def drain_audit(self) -> None:
+        await self.services.extras["audit_sink"].drain()
 
     async def close(self) -> None:
         await next(iter(self.limits.values())).engine.dispose()
@@ -180,10 +378,6 @@ def _fresh_contact() -> dict[str, Any]:
                       "email": f"bench.{tag}@example.com", "source": "bench"}}  # fmt: skip
 
 
-def _ratio(a: float, b: float | None) -> float | None:
-    return None if not b else a / b
-
-
 async def run_inprocess(
     target: Target, rounds: Rounds, log: Callable[[str], None]
 ) -> list[dict[str, Any]]:
@@ -194,6 +388,7 @@ async def run_inprocess(
     records: list[dict[str, Any]] = []
     counter_api = StatementCounter(target.services.db.engine)
     counter_limit = StatementCounter(limit.engine)
+    meter = CpuMeter(target.pg_database)
 
     # Equality checks, once per run: the limit's JSON is the API's `{"data": ...}`.
     checks: dict[str, bool] = {}
@@ -219,44 +414,55 @@ async def run_inprocess(
     )
     log(f"  [{target.database}] limit JSON == API JSON: {checks}")
 
-    workloads: list[tuple[str, Role, dict[str, Fn], int, str | None]] = [
+    workloads: list[tuple[str, Role, dict[str, Fn], str | None]] = [
         ("W1", sales, {
             "api": target.op(api, sales, config.W1),
             "twin": target.op(twin, sales, config.W1),
             "limit": lambda: limit.contacts_page(p_sales, 1000),
-        }, rounds.w1, None),
+        }, None),
         ("W2", read_only, {
             "api": target.op(api, read_only, config.W1),
             "twin": target.op(twin, read_only, config.W1),
             "limit": lambda: limit.contacts_page(p_ro, 1000),
-        }, rounds.w2, None),
+        }, None),
         ("W3", sales, {
             "api": target.op(api, sales, config.W3),
             "twin": target.op(twin, sales, config.W3),
             "limit": limit.n_plus_one,
-        }, rounds.w3, None),
+        }, None),
         ("W4", sales, {
             "api": target.op(api, sales, config.W4, lambda: w4_vars),
             "twin": target.op(twin, sales, config.W4, lambda: w4_vars),
             "limit": lambda: limit.contact_by_id(p_sales, probe_uuid),
-        }, rounds.w4, None),
+        }, None),
         ("W5", sales, {
             "api": target.op(api, sales, config.W5, _fresh_contact),
             "twin": target.op(twin, sales, config.W5, _fresh_contact),
-        }, rounds.w5, "no hand-written write path: limit_ratio not measured for W5"),
+        }, "no hand-written write path: limit_ratio not measured for W5"),
     ]  # fmt: skip
-    for name, role, variants, n, note in workloads:
+    for name, role, variants, note in workloads:
         started = time.perf_counter()
-        times = await interleaved(variants, n, rounds.warmup)
+        plan = rounds.for_workload(name)
+        m = await interleaved(variants, plan, after=target.drain_audit, meter=meter)
         sql, kinds = await counter_api.count(variants["api"])
         twin_sql, _ = await counter_api.count(variants["twin"])
         limit_sql = None
         if "limit" in variants:
             limit_sql, _ = await counter_limit.count(variants["limit"])
         body = await variants["api"]()
-        ours = summary(times["api"])
-        twin_s = summary(times["twin"])
-        limit_s = summary(times["limit"]) if "limit" in times else None
+        await target.drain_audit()
+        ours = summary(m.times["api"])
+        twin_s = summary(m.times["twin"])
+        limit_s = summary(m.times["limit"]) if "limit" in m.times else None
+        baselines = {k: m.round_costs[k] for k in ("twin", "limit") if k in m.round_costs}
+        ratios = ratio_fields(m.round_costs["api"], baselines, rounds.bound)
+        wall_baselines = {k: m.round_walls[k] for k in ("twin", "limit") if k in m.round_walls}
+        wall = ratio_fields(m.round_walls["api"], wall_baselines, rounds.bound)
+        unshared_baselines = {
+            k: m.unshared_costs[k] for k in ("twin", "limit") if k in m.unshared_costs
+        }
+        unshared = ratio_fields(m.unshared_costs["api"], unshared_baselines, rounds.bound)
+        api_requests = len(m.times["api"])
         record = {
             "workload": name,
             "database": target.database,
@@ -264,13 +470,33 @@ async def run_inprocess(
             "role": role.value,
             "concurrency": None,
             **ours,
-            "twin_ratio": _ratio(ours["median_ms"], twin_s["median_ms"]),
-            "limit_ratio": _ratio(ours["median_ms"], limit_s["median_ms"]) if limit_s else None,
+            **ratios,
             "sql_statements": sql,
             "sql_breakdown": kinds,
             "rps": None,
             "peak_rss_mb": None,
-            "rounds": n,
+            "rounds": rounds.rounds,
+            "round_s": plan.round_s,
+            "requests_per_round": m.per_round,
+            "requests": {k: len(v) for k, v in m.times.items()},
+            "ratio_of": "CPU time per request (this process + PostgreSQL's server processes)",
+            "cpu_ms": statistics.median(m.round_costs["api"]),
+            "twin_cpu_ms": statistics.median(m.round_costs["twin"]),
+            "limit_cpu_ms": (
+                statistics.median(m.round_costs["limit"]) if "limit" in m.round_costs else None
+            ),
+            "wall_twin_ratio": wall["twin_ratio"],
+            "wall_twin_spread": wall["twin_spread"],
+            "wall_limit_ratio": wall["limit_ratio"],
+            "wall_limit_spread": wall["limit_spread"],
+            "unshared_twin_ratio": unshared["twin_ratio"],
+            "unshared_twin_spread": unshared["twin_spread"],
+            "unshared_limit_ratio": unshared["limit_ratio"],
+            "unshared_limit_spread": unshared["limit_spread"],
+            "round_cpu_ms": m.round_costs,
+            "round_wall_ms": m.round_walls,
+            "gc_per_round": {k: gc_summary(v) for k, v in m.gc_rounds.items()},
+            "audit_drain_ms_per_request": m.after_ms / api_requests,
             "twin_median_ms": twin_s["median_ms"],
             "twin_p99_ms": twin_s["p99_ms"],
             "limit_median_ms": limit_s["median_ms"] if limit_s else None,
@@ -288,10 +514,28 @@ async def run_inprocess(
                 "limit applies the same nulls (privacy.decision over the same subject states)"
             )
         records.append(record)
+        gc_all = [sum(x) for x in zip(*(record["gc_per_round"][k].values()
+                                          for k in m.gc_rounds), strict=True)]  # fmt: skip
+        gc_api = record["gc_per_round"]["api"]
         log(
             f"  [{target.database}] {name}: api {ours['median_ms']:.2f} ms, twin "
             f"{twin_s['median_ms']:.2f} ms"
             + (f", limit {limit_s['median_ms']:.2f} ms" if limit_s else "")
+            + f"; cpu x twin {_ratio_text(ratios['twin_spread'])}"
+            + (f", x limit {_ratio_text(ratios['limit_spread'])}" if limit_s else "")
+            + f" (wall x twin {_ratio_text(wall['twin_spread'])}, unshared x twin"
+            f" {_ratio_text(unshared['twin_spread'])})"
+            + f"; {rounds.rounds} rounds of {m.per_round} requests each"
+            f" (gc per round: gen0 {gc_all[0]:.0f}, gen1 {gc_all[1]:.0f},"
+            f" gen2 {gc_all[2]:.0f} median, {gc_all[3]:.0f} in all; api's full collections"
+            f" {gc_api['gen2_cpu_ms_total']:.0f} ms)"
+            + ("" if ratios["stable"] else f" UNSTABLE: {'; '.join(ratios['unstable_reasons'])}")
             + f", {sql} statements ({time.perf_counter() - started:.1f} s)"
         )
     return records
+
+
+def _ratio_text(stats: dict[str, float] | None) -> str:
+    if stats is None:
+        return "-"
+    return f"{stats['median']:.2f} (IQR {stats['q1']:.2f}-{stats['q3']:.2f})"

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ class Options:
     http: bool = True
     memory: bool = True
     http_duration_s: float = 5.0
+    inproc_core: int | None = config.INPROC_CORE
 
 
 def log(message: str) -> None:
@@ -68,11 +71,42 @@ async def _inprocess(database: str, manifest: Manifest, limit_url: str, opts: Op
         await target.close()
 
 
+@contextlib.contextmanager
+def pinned(core: int | None) -> Iterator[int | None]:
+    """Pins every thread of this process to one core (as the HTTP server is), restores."""
+    if core is None or not hasattr(os, "sched_setaffinity"):
+        yield None
+        return
+    allowed = os.sched_getaffinity(0)
+    if core not in allowed:
+        core = min(allowed)
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:
+        tids = [0]
+    saved = {}
+    for tid in tids:
+        try:
+            saved[tid] = os.sched_getaffinity(tid)
+            os.sched_setaffinity(tid, {core})
+        except OSError:  # a thread that ended meanwhile
+            pass
+    try:
+        yield core
+    finally:
+        for tid, cpus in saved.items():
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(tid, cpus)
+
+
 def _measure_database(
     database: str, url: str, limit_url: str, manifest: Manifest, opts: Options
 ) -> list[dict[str, Any]]:
     apply_env(bench_env(url, opts.cache_dir / "data"))
-    records = asyncio.run(_inprocess(database, manifest, limit_url, opts))
+    with pinned(opts.inproc_core) as core:
+        records = asyncio.run(_inprocess(database, manifest, limit_url, opts))
+    for r in records:
+        r["pinned_core"] = core
     if opts.memory:
         mem = _memory(manifest)
         ratio = mem["growth_mb"] * 1024 * 1024 / mem["response_bytes"]
@@ -95,7 +129,7 @@ def _measure_database(
 
 def core(opts: Options) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Everything but the printing: returns the records and facts about the run."""
-    facts: dict[str, Any] = {}
+    facts: dict[str, Any] = {"start": report.conditions()}
     started = time.perf_counter()
     pg_seeding, pg_skipped = None, None
     if opts.postgres:
@@ -131,7 +165,10 @@ def core(opts: Options) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if pg_manifest is not None:
         drop_postgres_work_db()
     facts["total_s"] = time.perf_counter() - started
-    stamp = {"commit": report.commit(), "machine": report.machine()}
+    facts["end"] = report.conditions()
+    machine = {**report.machine(), "inproc_core": opts.inproc_core,
+               "start": facts["start"], "end": facts["end"]}  # fmt: skip
+    stamp = {"commit": report.commit(), "machine": machine}
     for r in records:
         r.update(stamp)
         report.evaluate(r)
@@ -140,7 +177,9 @@ def core(opts: Options) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small seed, one round (smoke run)")
+    parser.add_argument(
+        "--quick", action="store_true", help="development run: small seed, 3 short rounds"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--results-dir", type=Path, default=config.RESULTS_DIR)
@@ -156,7 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     m = records[0]["machine"]
     print(f"\ntotal {facts['total_s']:.0f} s (seeding: {seeds or 'cached'}); "
           f"commit {records[0]['commit'][:12]}; {m['cpu_model']}, {m['cores']} cores, "
-          f"Python {m['python']}")  # fmt: skip
+          f"Python {m['python']}, governor {m['governor'] or 'not visible'}; load average "
+          f"{m['start']['loadavg']} at the start, {m['end']['loadavg']} at the end")  # fmt: skip
+    unstable = [r for r in records if r.get("stable") is False]
+    if unstable:
+        print(f"{len(unstable)} row(s) UNRELIABLE (spread over ±{unstable[0]['spread_bound']:.0%}"
+              " or below the hand-written limit): rerun on a quieter machine")  # fmt: skip
     if "postgres_skipped" in facts:
         print(f"PostgreSQL not measured: {facts['postgres_skipped']}")
     report.write_json(records, args.results_dir / "latest.json")
