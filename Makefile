@@ -29,6 +29,10 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+.PHONY: bench-quick
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick
+
 schema: $(STAMP)
 	$(BIN)/ledgerline print-schema > schema.graphql
 
