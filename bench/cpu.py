@@ -86,10 +86,15 @@ class CpuMeter:
         return Reading(wall, own, backends)
 
     @staticmethod
-    def cost_s(start: Reading, end: Reading) -> float:
-        """CPU seconds between two readings of the same followed processes."""
+    def server_s(start: Reading, end: Reading) -> float:
+        """The followed server processes' CPU seconds between two readings."""
         server_ns = sum(
             ns - start.backends_ns[pid] for pid, ns in end.backends_ns.items()
             if pid in start.backends_ns
         )  # fmt: skip
-        return (end.own_s - start.own_s) + server_ns / 1e9
+        return server_ns / 1e9
+
+    @staticmethod
+    def cost_s(start: Reading, end: Reading) -> float:
+        """CPU seconds between two readings: ours and the followed server processes'."""
+        return (end.own_s - start.own_s) + CpuMeter.server_s(start, end)

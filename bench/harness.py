@@ -174,6 +174,7 @@ class Measured:
     gc_rounds: dict[str, list[list[float]]]  # per round: GcCounter.FIELDS
     after_ms: float  # untimed work after the rounds (audit drain), ms in all
     warmup_ms: dict[str, float]  # median warm-up cost per request (CPU ms)
+    server_share: dict[str, float]  # the database server's share of the CPU time
 
 
 async def warm_up(
@@ -229,6 +230,7 @@ async def interleaved(
     times: dict[str, list[float]] = {n: [] for n in names}
     cost_s: dict[str, list[float]] = {n: [] for n in names}  # seconds per round
     wall_s: dict[str, list[float]] = {n: [] for n in names}
+    server_s = dict.fromkeys(names, 0.0)  # the database server's part of cost_s, in all
     gc_rounds: dict[str, list[list[float]]] = {n: [] for n in names}
     after_ms = 0.0
     clock = time.perf_counter
@@ -239,6 +241,7 @@ async def interleaved(
             counter.take()
             cost = dict.fromkeys(names, 0.0)
             wall = dict.fromkeys(names, 0.0)
+            server = dict.fromkeys(names, 0.0)
             for _ in range(per_round):
                 shift = turn % len(names)
                 turn += 1
@@ -249,12 +252,15 @@ async def interleaved(
                     started = clock()
                     await fn()
                     ended = clock()
-                    cost[name] += meter.cost_s(before, meter.read_end())
+                    reading = meter.read_end()
+                    cost[name] += meter.cost_s(before, reading)
+                    server[name] += meter.server_s(before, reading)
                     wall[name] += ended - started
                     times[name].append((ended - started) * 1000.0)
             for name, figures in counter.take().items():
                 gc_rounds[name].append(figures)
             for name in names:
+                server_s[name] += server[name]
                 cost_s[name].append(cost[name])
                 wall_s[name].append(wall[name])
             if after is not None:
@@ -267,7 +273,9 @@ async def interleaved(
     costs = {n: [x * per_ms for x in v] for n, v in shared_cost.items()}
     walls = {n: [x * per_ms for x in v] for n, v in shared_wall.items()}
     unshared = {n: [x * per_ms for x in v] for n, v in cost_s.items()}
-    return Measured(times, costs, walls, unshared, per_round, gc_rounds, after_ms, warm)
+    server_share = {n: server_s[n] / sum(cost_s[n]) if sum(cost_s[n]) else 0.0 for n in names}
+    return Measured(times, costs, walls, unshared, per_round, gc_rounds, after_ms, warm,
+                    server_share)  # fmt: skip
 
 
 def gc_summary(rounds: list[list[float]]) -> dict[str, float]:
@@ -493,6 +501,7 @@ async def run_inprocess(
             "unshared_twin_spread": unshared["twin_spread"],
             "unshared_limit_ratio": unshared["limit_ratio"],
             "unshared_limit_spread": unshared["limit_spread"],
+            "server_cpu_share": m.server_share,
             "round_cpu_ms": m.round_costs,
             "round_wall_ms": m.round_walls,
             "gc_per_round": {k: gc_summary(v) for k, v in m.gc_rounds.items()},

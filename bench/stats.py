@@ -64,7 +64,7 @@ def unstable_reasons(
     if kind == "limit" and stats["median"] < 1.0:
         reasons.append(f"{kind} ratio {stats['median']:.2f} < 1")
     if stats["iqr_rel"] > bound:
-        reasons.append(f"{kind} spread ±{stats['iqr_rel']:.0%} > ±{bound:.0%}")
+        reasons.append(f"{kind} spread ±{stats['iqr_rel']:.1%} > ±{bound:.0%}")
     return reasons
 
 

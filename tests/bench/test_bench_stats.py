@@ -121,6 +121,7 @@ class FakeMeter:
 
     read_end = read
     cost_s = staticmethod(CpuMeter.cost_s)
+    server_s = staticmethod(CpuMeter.server_s)
 
 
 @pytest.fixture
@@ -177,4 +178,5 @@ def test_cpu_meter_counts_our_time_and_followed_server_processes() -> None:
     end = Reading(1.0, 1.5, {10: 3_000_000, 11: 5_000_000, 12: 9_000_000})
     # 0.5 s ours, 2 ms of server process 10, none of 11; 12 was not followed at start
     assert CpuMeter.cost_s(start, end) == pytest.approx(0.502)
+    assert CpuMeter.server_s(start, end) == pytest.approx(0.002)
     assert CpuMeter(None).backends() == {}
