@@ -178,6 +178,7 @@ class Seeded:
     contact_ids: tuple[uuid.UUID, uuid.UUID]
     deal_id: uuid.UUID
     activity_id: uuid.UUID
+    invitation_id: uuid.UUID
 
     @property
     def contact_id(self) -> uuid.UUID:
@@ -187,8 +188,13 @@ class Seeded:
 async def seed_tenant(services: Services, world: TenantWorld, label: str) -> Seeded:
     """Insert rows directly, in a session scoped to the tenant (as the application role
     on PostgreSQL), with personal data encrypted under the tenant's own key."""
+    from datetime import timedelta
+
+    from auth.accounts import new_invitation_token
     from auth.permissions import Role
     from models import Activity, Company, Contact, Deal
+    from models.base import utcnow
+    from models.invitations import Invitation
     from privacy.consent import ConsentRecord, append_consent
     from privacy.purposes import Purpose
 
@@ -241,9 +247,24 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
             author_id=owner,
         )
         session.add(activity)
+        invited = f"invitee@{label.lower()}.example"
+        invitation = Invitation(
+            email_enc=cipher.encrypt(invited),
+            email_bidx=cipher.blind_index(invited),
+            role="sales",
+            token_hash=new_invitation_token(world.tenant_id)[1],
+            invited_by=owner,
+            expires_at=utcnow() + timedelta(days=7),
+        )
+        session.add(invitation)
         await session.commit()
         return Seeded(
-            world.tenant_id, company.id, (contacts[0].id, contacts[1].id), deal.id, activity.id
+            world.tenant_id,
+            company.id,
+            (contacts[0].id, contacts[1].id),
+            deal.id,
+            activity.id,
+            invitation.id,
         )
 
 

@@ -46,6 +46,7 @@ def global_ids(seeded: Seeded, world: TenantWorld) -> Ids:
         "deal": encode_id("Deal", seeded.deal_id),
         "activity": encode_id("Activity", seeded.activity_id),
         "member": encode_id("Member", world.users[Role.SALES]),
+        "invitation": encode_id("Invitation", seeded.invitation_id),
         "tenant": encode_id("Tenant", world.tenant_id),
         "raw_contact": str(seeded.contact_id),
     }
@@ -59,6 +60,7 @@ def never_existing_ids() -> Ids:
         "deal": encode_id("Deal", uuid.uuid4()),
         "activity": encode_id("Activity", uuid.uuid4()),
         "member": encode_id("Member", uuid.uuid4()),
+        "invitation": encode_id("Invitation", uuid.uuid4()),
         "tenant": encode_id("Tenant", uuid.uuid4()),
         "raw_contact": str(uuid.uuid4()),
     }
@@ -335,6 +337,11 @@ MUTATIONS = [
         "removeMember",
         "mutation($id: ID!) { removeMember(member: $id) { deletedId } }",
         one("member"),
+    ),
+    case(
+        "revokeInvitation",
+        "mutation($id: ID!) { revokeInvitation(invitation: $id) { invitation { id status } } }",
+        one("invitation"),
     ),
     case(
         "switchTenant",
