@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from schema import directives
 from schema.fast_execution import FastExecutionContext
 from schema.invariants import check_declarations
+from schema.object_policy import attach_read_guards
 from schema.types import activities, companies, contacts, deals, members  # noqa: F401
 
 DOMAINS = (
@@ -39,6 +40,11 @@ def _roots(attr: str) -> tuple[type, ...]:
 
 class LedgerlineSchema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Each tenant type's read permission reaches every field returning it before
+        # strawberry converts the fields (and their extensions).
+        attach_read_guards(
+            [kwargs.get("query"), kwargs.get("mutation"), *(kwargs.get("types") or ())]
+        )
         super().__init__(*args, **kwargs)
         # A broken policy declaration stops the application here, naming the field.
         check_declarations(self._schema)

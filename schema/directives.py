@@ -34,7 +34,9 @@ class TenantScoped:
 @strawberry.schema_directive(
     locations=[Location.OBJECT, Location.FIELD_DEFINITION],
     name="requires",
-    description="The caller's role must hold this permission to read the field or type.",
+    description="The caller's role must hold this permission to read the field or type "
+    "(repeated: every one of them).",
+    repeatable=True,
 )
 class Requires:
     permission: Permission

@@ -77,12 +77,15 @@ _Column = tuple[str, str, Any, Callable[[Any], Any], tuple[type, ...], bool]
 class _Relation:
     """A relation completed for a whole level at once through its declared `Batch`."""
 
-    __slots__ = ("batch", "permission", "many", "columns", "field_def", "node", "child_type")
+    __slots__ = ("batch", "permissions", "many", "columns", "field_def", "node", "child_type")
 
-    def __init__(self, policy: GuardPolicy, field_def: Any, node: Any, child_type: Any,
-                 many: bool, columns: list[_Column]) -> None:  # fmt: skip
+    def __init__(self, policy: GuardPolicy, definition: Any, field_def: Any, node: Any,
+                 child_type: Any, many: bool, columns: list[_Column]) -> None:  # fmt: skip
         self.batch = policy.batch
-        self.permission = policy.permission
+        # Every permission the field checks: its own and its type's (schema/object_policy.py).
+        self.permissions = frozenset(
+            e.permission for e in definition.extensions if isinstance(e, RequirePermission)
+        )
         self.many = many
         self.columns = columns
         self.field_def = field_def
@@ -255,7 +258,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         child_columns = self._object_columns(target, details)
         if child_columns is None:
             return None
-        relation = _Relation(policy, field_def, details[0].node, target, many, child_columns)
+        relation = _Relation(
+            policy, definition, field_def, details[0].node, target, many, child_columns
+        )
         return ("rel", key, relation, str, (), False)
 
     # -- completion -----------------------------------------------------------------
@@ -296,7 +301,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         permission and arguments are checked first, and anything unusual falls back."""
         ctx = self.context_value
         principal = ctx.principal
-        if principal is None or relation.permission not in principal.permissions:
+        if principal is None or not relation.permissions <= principal.permissions:
             raise _Fallback  # the stock path reports UNAUTHENTICATED / FORBIDDEN per path
         try:
             args = get_argument_values(relation.field_def, relation.node, self.variable_values)

@@ -1,7 +1,8 @@
 """`node(id:)` and `nodes(ids:)`: any object by opaque global id.
 
-An id of another tenant, of a type the caller may not read, or of nothing at all all
-answer the same way: `null` for that id, with a NOT_FOUND error at its path.
+An id of another tenant, of a type the caller may not read (its declared read
+permission, schema/object_policy.py), or of nothing at all all answer the same way:
+`null` for that id, with a NOT_FOUND error at its path.
 """
 
 from __future__ import annotations
@@ -10,26 +11,22 @@ from typing import Any
 
 import strawberry
 
-from auth.permissions import Permission as P
 from resolvers.global_ids import decode_id
 from resolvers.references import existing
-from schema.policy import POLICY_KEY, GuardPolicy
+from schema.object_policy import read_permission
 from schema.types.node import Node
 from server.errors import not_found
 
-READ_PERMISSION = {
-    "Contact": P.CONTACTS_READ,
-    "Company": P.COMPANIES_READ,
-    "Deal": P.DEALS_READ,
-    "Activity": P.ACTIVITIES_READ,
-}
 MAX_IDS = 100
 
 
-async def _resolve(ctx: Any, global_id: str) -> Any:
+async def _resolve(info: strawberry.Info, global_id: str) -> Any:
+    """The object, when its type declares a read permission the caller holds."""
+    ctx = info.context
     ctx.require_principal()
     type_name, _ = decode_id(global_id)
-    permission = READ_PERMISSION.get(type_name)
+    definition = info.schema.get_type_by_name(type_name)
+    permission = read_permission(definition) if definition is not None else None
     if permission is None or permission not in ctx.principal.permissions:
         raise not_found()
     try:
@@ -41,15 +38,14 @@ async def _resolve(ctx: Any, global_id: str) -> Any:
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="Any object by its global id.",
-        metadata={POLICY_KEY: GuardPolicy(P.CONTACTS_READ)},
+        description="Any object by its global id, if its type's read permission is yours."
     )
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
-        return await _resolve(info.context, id)
+        return await _resolve(info, id)
 
     @strawberry.field(
-        description=f"Several objects by global id (at most {MAX_IDS}); null where not found.",
-        metadata={POLICY_KEY: GuardPolicy(P.CONTACTS_READ)},
+        description=f"Several objects by global id (at most {MAX_IDS}); null where not found "
+        "or where the type's read permission is not yours.",
     )
     async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
         from server.errors import bad_input
@@ -59,7 +55,7 @@ class Query:
         out: list[Any] = []
         for global_id in ids:
             try:
-                out.append(await _resolve(info.context, global_id))
+                out.append(await _resolve(info, global_id))
             except Exception:
                 out.append(None)
         return out
