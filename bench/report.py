@@ -122,7 +122,7 @@ def met_text(record: dict[str, Any]) -> str:
     return "-" if record.get("met") is None else ("yes" if record["met"] else "NO")
 
 
-def _rows(records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+def _rows(records: list[dict[str, Any]], short: bool = True) -> list[tuple[str, ...]]:
     rows = []
     for r in records:
         name = r["workload"] if r["workload"] != "W6" else f"W6:{r['operation']}"
@@ -131,7 +131,8 @@ def _rows(records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         if r.get("variant") == "memory":
             rss_text = f"+{r['growth_mb']:.0f} ({r['rss_over_response']:.1f}x resp)"
         rows.append((
-            name, r["database"][:6], r["variant"], _f(r.get("concurrency"), "d"),
+            name, r["database"][:6] if short else r["database"], r["variant"],
+            _f(r.get("concurrency"), "d"),
             _f(r.get("median_ms")), _f(r.get("p99_ms")), ratio_text(r, "twin"),
             ratio_text(r, "limit"), _f(r.get("sql_statements"), "d"), _f(r.get("rps"), ".0f"),
             rss_text, r.get("target") or "-", met_text(r),
@@ -157,7 +158,7 @@ def table(records: list[dict[str, Any]]) -> str:
 def markdown(records: list[dict[str, Any]], inproc_only: bool = False) -> str:
     """The table as Markdown (bench/README.md): `python -m bench.report [--ratios] FILE`."""
     chosen = [r for r in records if not inproc_only or r.get("variant") == "inproc"]
-    rows = [HEAD, tuple("---" for _ in HEAD), *_rows(chosen)]
+    rows = [HEAD, tuple("---" for _ in HEAD), *_rows(chosen, short=False)]
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
 
@@ -210,11 +211,60 @@ def chart(records: list[dict[str, Any]], path: Path) -> bool:
     return True
 
 
+def compare(runs: list[list[dict[str, Any]]], bound: float = 0.10) -> tuple[str, bool]:
+    """Markdown: each in-process ratio in every run, their median and the largest
+    deviation from it; and whether every ratio stayed within `bound` of its median."""
+    import statistics
+
+    keys: list[tuple[str, str]] = []
+    values: dict[tuple[str, str, str], list[float | None]] = {}
+    for n, records in enumerate(runs):
+        for r in records:
+            if r.get("variant") != "inproc":
+                continue
+            key = (r["workload"], r["database"])
+            if key not in keys:
+                keys.append(key)
+            for kind in ("twin", "limit"):
+                slot = values.setdefault((*key, kind), [None] * len(runs))
+                slot[n] = r.get(f"{kind}_ratio")
+    head = ["workload", "db", "ratio", *[f"run {i + 1}" for i in range(len(runs))],
+            "median", "largest deviation", f"within ±{bound:.0%}"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    every = True
+    for workload, database in keys:
+        for kind in ("twin", "limit"):
+            got = values[(workload, database, kind)]
+            if all(v is None for v in got):
+                continue
+            present = [v for v in got if v is not None]
+            med = statistics.median(present)
+            dev = max(abs(v - med) / med for v in present)
+            ok = dev <= bound and len(present) == len(runs)
+            every = every and ok
+            lines.append("| " + " | ".join([
+                workload, database, f"x {kind}", *["-" if v is None else f"{v:.2f}" for v in got],
+                f"{med:.2f}", f"{dev:.1%}", "yes" if ok else "NO",
+            ]) + " |")  # fmt: skip
+    return "\n".join(lines), every
+
+
+def _main(args: list[str]) -> int:
+    """`python -m bench.report [--ratios] FILE...`: Markdown tables of results files;
+    `python -m bench.report --compare FILE FILE FILE`: the ratios across runs."""
+    load = [orjson.loads(Path(f).read_bytes()) for f in args if not f.startswith("--")]
+    if "--compare" in args:
+        text, every = compare(load)
+        print(text)
+        return 0 if every else 1
+    if not load:
+        load = [orjson.loads((ROOT / "bench/results/latest.json").read_bytes())]
+    for records in load:
+        print(markdown(records, inproc_only="--ratios" in args))
+    return 0
+
+
 if __name__ == "__main__":
     import sys
 
-    args = sys.argv[1:]
-    only = "--ratios" in args
-    files = [a for a in args if a != "--ratios"] or [str(ROOT / "bench/results/latest.json")]
-    for f in files:
-        print(markdown(orjson.loads(Path(f).read_bytes()), inproc_only=only))
+    raise SystemExit(_main(sys.argv[1:]))

@@ -180,3 +180,18 @@ def test_cpu_meter_counts_our_time_and_followed_server_processes() -> None:
     assert CpuMeter.cost_s(start, end) == pytest.approx(0.502)
     assert CpuMeter.server_s(start, end) == pytest.approx(0.002)
     assert CpuMeter(None).backends() == {}
+
+
+def test_compare_flags_a_ratio_that_moved_more_than_the_bound() -> None:
+    def run(twin: float, limit: float) -> list[dict]:
+        return [{"workload": "W1", "database": "sqlite", "variant": "inproc",
+                 "twin_ratio": twin, "limit_ratio": limit},
+                {"workload": "W6", "database": "sqlite", "variant": "http-W4"}]  # fmt: skip
+
+    text, every = report.compare([run(1.10, 3.0), run(1.12, 3.1), run(1.08, 2.9)])
+    assert every is True
+    assert "| W1 | sqlite | x twin | 1.10 | 1.12 | 1.08 | 1.10 | 1.8% | yes |" in text
+    assert "W6" not in text
+    text, every = report.compare([run(1.10, 3.0), run(1.12, 3.5), run(1.08, 2.9)])
+    assert every is False
+    assert "| W1 | sqlite | x limit | 3.00 | 3.50 | 2.90 | 3.00 | 16.7% | NO |" in text
