@@ -45,12 +45,14 @@ class Rounds:
     small_round_s: float = 0.15  # W4, W5: small requests, a hundred of them per round
     warmup_s: float = 1.0
     warmup_calls: int = 2
+    min_per_round: int = 2  # requests of each variant per round, at least
     max_batch: int = 2000
     bound: float = SPREAD_BOUND
 
     @classmethod
     def quick(cls) -> Rounds:
-        return cls(rounds=3, round_s=0.0, small_round_s=0.0, warmup_s=0.0, warmup_calls=1)
+        return cls(rounds=3, round_s=0.0, small_round_s=0.0, warmup_s=0.0, warmup_calls=1,
+                   min_per_round=1)  # fmt: skip
 
     def for_workload(self, name: str) -> Rounds:
         small = name in ("W4", "W5")
@@ -226,7 +228,9 @@ async def interleaved(
     warm = await warm_up(variants, rounds.warmup_s, rounds.warmup_calls, meter)
     if after is not None:
         await after()
-    per_round = batch_size(max(warm.values()), rounds.round_s, rounds.max_batch)
+    per_round = max(
+        rounds.min_per_round, batch_size(max(warm.values()), rounds.round_s, rounds.max_batch)
+    )
     times: dict[str, list[float]] = {n: [] for n in names}
     cost_s: dict[str, list[float]] = {n: [] for n in names}  # seconds per round
     wall_s: dict[str, list[float]] = {n: [] for n in names}

@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,7 @@ def ensure_sqlite(size: Size, cache_dir: Path) -> tuple[Path, Manifest]:
     db_path = cache_dir / f"sqlite-{key}.db"
     manifest_path = cache_dir / f"sqlite-{key}.json"
     if db_path.exists() and manifest_path.exists():
-        return db_path, Manifest.load(manifest_path.read_text())
+        return db_path, replace(Manifest.load(manifest_path.read_text()), seeded_now=False)
     tmp = cache_dir / f"sqlite-{key}.tmp-{os.getpid()}.db"
     for leftover in cache_dir.glob(f"{tmp.name}*"):
         leftover.unlink()
@@ -236,7 +236,7 @@ def ensure_postgres(size: Size, cache_dir: Path) -> Manifest:
             manifest_path.parent.mkdir(parents=True, exist_ok=True)
             manifest_path.write_text(manifest.dump())
         else:
-            manifest = Manifest.load(manifest_path.read_text())
+            manifest = replace(Manifest.load(manifest_path.read_text()), seeded_now=False)
         _drop(conn, PG_DB)
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
