@@ -1,6 +1,7 @@
 """Schema-wide extensions, in the order they must run (see schema/limits.py).
 
-1. Token limit with a parse cache (the same limit, parsed once per distinct document).
+1. Token limit with a parse cache (the same limit, parsed once per distinct document),
+   then the operation's kind recorded for the usage log.
 2. Depth, alias, directive and cost limits.
 3. Introspection only where the profile allows it.
 4. Masking of unexpected errors: a generic message and the request id for the client,
@@ -20,6 +21,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from privacy.usage import operation_type
 from schema.credential_rule import CredentialMutationsAlone
 from schema.limits import (
     LimitsExtension,
@@ -139,6 +141,20 @@ class CachedValidation(SchemaExtension):
         yield
 
 
+class RecordOperationKind(SchemaExtension):
+    """The operation's kind for the usage log (policy 2.3), from the document the
+    request already parsed: never parsed a second time."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        request = context.context
+        if hasattr(request, "operation_kind"):
+            request.operation_kind = operation_type(
+                context.graphql_document, context.operation_name
+            )
+
+
 class IntrospectionPolicy(SchemaExtension):
     """`on` for everyone, `authenticated` for signed-in callers only, or `off`."""
 
@@ -190,6 +206,7 @@ def schema_extensions(settings: Settings) -> list[Any]:
     _STABLE_LIMIT_RULES.update(limit_validation_rules(settings.limits))
     return [
         CachedTokenLimit.for_limits(settings.limits),
+        RecordOperationKind,
         LimitsExtension.for_limits(settings.limits),
         introspection,
         type(

@@ -45,6 +45,8 @@ class RequestContext:
     user_agent: str | None = None
     session: AsyncSession | None = None
     cipher: TenantCipher | None = None
+    operation_kind: str = "unknown"
+    """query, mutation or subscription, once the document is parsed (the usage log)."""
     redactions: list[dict[str, Any]] = field(default_factory=list)
     audit: AuditBuffer = field(default_factory=AuditBuffer)
     _policy: RequestPolicy | None = None

@@ -20,8 +20,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 
 from auth.principal import PurposeNotAllowed
 from auth.sessions import AuthenticationError, principal_for_claims
-from privacy.usage import operation_type, usage_row
-from schema.extensions import _cached_parse
+from privacy.usage import usage_row
 from server.context import RequestContext
 
 _REQUEST_ERRORS = (
@@ -34,17 +33,6 @@ _REQUEST_ERRORS = (
 
 
 log = logging.getLogger("ledgerline.errors")
-
-
-def _document(query: str | None, max_tokens: int) -> Any:
-    """The parsed document from the parse cache (a hit: parsed already for this request
-    with the same token limit)."""
-    if not query:
-        return None
-    try:
-        return _cached_parse(query, max_tokens)
-    except Exception:
-        return None
 
 
 async def execute_operation(
@@ -105,9 +93,7 @@ async def _execute(
                 tenant_id=principal.tenant_id,
                 user_id=principal.user_id,
                 operation_name=operation_name,
-                kind=operation_type(
-                    _document(query, ctx.services.settings.limits.max_tokens), operation_name
-                ),
+                kind=ctx.operation_kind,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 outcome="error" if result.errors else "ok",
                 client_ip=ctx.client_ip,
