@@ -10,18 +10,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
-from auth.permissions import Permission
 from models import Activity, Contact, Deal
 from models.base import utcnow
 from models.contacts import LIFECYCLE_STAGES
 from privacy.audit import CONSENT_EVENTS
-from privacy.categories import DataCategory
 from privacy.consent import ConsentRecord, append_consent
-from privacy.decision import Verdict, caller_access
+from privacy.decision import FieldPolicy, Verdict, caller_access
 from privacy.visibility import visible_subjects_clause
 from resolvers import validation as v
 from resolvers.loaders import contact_select, contacts_with_state
@@ -45,19 +44,31 @@ class ContactFilterArgs:
     include_erased: bool = True
 
 
-def _require_readable(ctx: Any, permission: Permission, category: DataCategory, what: str) -> Any:
-    """Filtering by personal data: the caller must read it in full, and only subjects it
-    may read are searched (the match would otherwise leak the value)."""
-    from privacy.decision import FieldPolicy
+@cache
+def declared_policy(field_name: str) -> FieldPolicy:
+    """The policy `Contact.<field_name>` declares (schema/types/contacts.py): a filter
+    on a field reads the field's own declaration, never a copy of it."""
+    from schema.policy import POLICY_KEY
+    from schema.types.contacts import Contact as ContactType
 
-    access = caller_access(ctx.policy.permissions, FieldPolicy(category, permission))
-    if access.verdict is not Verdict.SHOW:
+    field = ContactType.__strawberry_definition__.get_field(field_name)  # type: ignore[attr-defined]
+    assert field is not None, field_name
+    return field.metadata[POLICY_KEY].policy
+
+
+def _require_readable(ctx: Any, fields: tuple[str, ...], what: str) -> list[Any]:
+    """Filtering or searching by personal data: the caller must read every field it
+    touches in full, and only subjects whose data the caller's purpose may use are
+    searched (the match would otherwise leak the value)."""
+    policies = [declared_policy(name) for name in fields]
+    if any(caller_access(ctx.policy.permissions, p).verdict is not Verdict.SHOW for p in policies):
         raise AppError(
             Code.FILTER_NOT_PERMITTED,
             f"You may not filter or search by {what}: your role cannot read it.",
             field=what,
         )
-    return visible_subjects_clause(ctx.policy.purposes, category)
+    categories = dict.fromkeys(p.category for p in policies if p.subject_bound)
+    return [visible_subjects_clause(ctx.policy.purposes, c) for c in categories]
 
 
 async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
@@ -83,9 +94,7 @@ async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
         clauses.append(Contact.erased_at.is_(None))
     if f.search is not None:
         term = v.text(f.search, "search", 100, required=True)
-        clauses.append(
-            _require_readable(ctx, Permission.CONTACTS_READ_PII, DataCategory.NAME, "search")
-        )
+        clauses.extend(_require_readable(ctx, ("first_name", "last_name"), "search"))
         pattern = (
             "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )  # type: ignore[union-attr]
@@ -96,9 +105,7 @@ async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
             )
         )
     if f.email is not None:
-        clauses.append(
-            _require_readable(ctx, Permission.CONTACTS_READ_PII, DataCategory.EMAIL, "email")
-        )
+        clauses.extend(_require_readable(ctx, ("email",), "email"))
         clauses.append(Contact.email_bidx == ctx.cipher.blind_index(v.email(f.email)))
     return clauses
 
