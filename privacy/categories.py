@@ -18,6 +18,7 @@ class DataCategory(enum.Enum):
     NOTES = "user.content.private"
     ONLINE_ID = "user.device.ip_address"
     FINANCIAL = "user.financial"
+    PRIVACY_CHOICES = "user.privacy_preferences"
 
     @property
     def fides_key(self) -> str:
@@ -34,4 +35,5 @@ DESCRIPTIONS: dict[DataCategory, str] = {
     DataCategory.NOTES: "free text written about a person",
     DataCategory.ONLINE_ID: "an online identifier such as an IP address",
     DataCategory.FINANCIAL: "financial information about a person",
+    DataCategory.PRIVACY_CHOICES: "a person's privacy choices (restriction, erasure, consent)",
 }

@@ -64,6 +64,10 @@ class ContactRow(Row):
     def subject_id(self) -> uuid.UUID | None:
         return self.id
 
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
 
 _COMPANY = (
     "id", "tenant_id", "name", "domain", "industry", "size", "address_enc", "owner_id",

@@ -56,7 +56,8 @@ def _row_attributes() -> dict[str, set[str]]:
     for cls in vars(rows).values():
         type_name = getattr(cls, "TYPE_NAME", "")
         if type_name:
-            found[type_name] = {s for c in cls.__mro__ for s in getattr(c, "__slots__", ())}
+            slots = {s for c in cls.__mro__ for s in getattr(c, "__slots__", ())}
+            found[type_name] = slots | {n for n in dir(cls) if not n.startswith("_")}
     return found
 
 

@@ -96,19 +96,25 @@ class Contact(Node):
     )  # fmt: skip
     lifecycle_stage: str = plain_field("Lifecycle stage (subscriber, lead, ... customer).")
     source: str | None = plain_field("How the contact reached the tenant (web form, import...).")
-    restricted: bool = plain_field(
-        "True while processing is restricted: personal data is kept but not used.",
+    restricted: bool | None = pii_field(
+        category=C.PRIVACY_CHOICES,
+        permission=P.CONSENT_READ,
+        source="restricted",
+        graphql_type=bool,
+        subject_bound=False,
         name="processingRestricted",
+        description="True while processing is restricted: personal data is kept but not used.",
+    )
+    erased: bool | None = pii_field(
+        category=C.PRIVACY_CHOICES,
+        permission=P.CONSENT_READ,
+        source="erased",
+        graphql_type=bool,
+        subject_bound=False,
+        description="True once the person's data has been erased (the record is a shell).",
     )
     created_at: datetime = plain_field("When the contact was created.")
     updated_at: datetime = plain_field("When the contact last changed.")
-
-    @strawberry.field(
-        description="True once the person's data has been erased (the record is a shell).",
-        metadata={"ledgerline_policy": __import__("schema.policy").policy.PLAIN},
-    )
-    def erased(self, root: strawberry.Parent[Any]) -> bool:
-        return root.erased_at is not None
 
     @guarded_field(
         permission=P.COMPANIES_READ, description="The company the person works for.", batch=COMPANY

@@ -30,7 +30,7 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 REDACTED_A_ROLES = [Role.READ_ONLY, Role.MARKETING, Role.SUPPORT]
-PLAIN = ["id", "lifecycleStage", "source", "processingRestricted", "erased", "createdAt"]
+PLAIN = ["id", "lifecycleStage", "source", "createdAt"]
 
 
 def _dump(result: Any) -> str:

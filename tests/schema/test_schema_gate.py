@@ -110,7 +110,7 @@ def test_every_personal_data_field_reads_a_column_its_row_has(
 ) -> None:
     row_class = ROW_CLASSES[type_name]
     slots = {s for cls in row_class.__mro__ for s in getattr(cls, "__slots__", ())}
-    assert spec.source in slots
+    assert spec.source in slots or isinstance(getattr(row_class, spec.source, None), property)
 
 
 @pytest.mark.parametrize(

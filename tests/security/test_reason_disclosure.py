@@ -119,3 +119,39 @@ async def test_the_detailed_reason_is_kept_for_a_caller_who_may_read_consent(
         {"path": ["contact", "firstName"], "reason": "PROCESSING_RESTRICTED", "category": "NAME"},
         {"path": ["contact", "email"], "reason": "PROCESSING_RESTRICTED", "category": "EMAIL"},
     ]
+
+
+async def state_flags(demo: Demo, role: Role, contact: str) -> dict[str, Any]:
+    return await demo.gql(
+        "query($id: ID!) { contact(id: $id) { processingRestricted erased } }",
+        {"id": contact},
+        await demo.headers("acme", role),
+    )
+
+
+async def test_the_restriction_and_erasure_flags_are_withheld_from_callers_without_consent_read(
+    demo: Demo,
+) -> None:
+    for state in ("restricted", "erased"):
+        contact = await person_in(demo, state)
+        for role in (Role.SUPPORT, Role.READ_ONLY):
+            answer = await state_flags(demo, role, contact)
+            assert answer["data"]["contact"] == {"processingRestricted": None, "erased": None}
+            assert answer["extensions"]["redactions"] == [
+                {
+                    "path": ["contact", field],
+                    "reason": "MISSING_PERMISSION",
+                    "category": "PRIVACY_CHOICES",
+                }
+                for field in ("processingRestricted", "erased")
+            ]
+
+
+async def test_consent_readers_still_see_the_restriction_and_erasure_flags(demo: Demo) -> None:
+    restricted = await person_in(demo, "restricted")
+    erased = await person_in(demo, "erased")
+    for role in (Role.SALES, Role.MARKETING, Role.OWNER):
+        answer = await state_flags(demo, role, restricted)
+        assert answer["data"]["contact"] == {"processingRestricted": True, "erased": False}
+        answer = await state_flags(demo, role, erased)
+        assert answer["data"]["contact"]["erased"] is True
