@@ -1,8 +1,17 @@
-"""Configuration from the environment, in one place.
+"""Configuration from the environment, in one place: the `Settings` model.
 
 Two profiles: `development` (everything convenient is on, secrets are generated and
 kept in the data directory) and `production` (unsafe conveniences are off and every
 secret must be provided; the server refuses to start and names the missing variable).
+
+The model is the documentation: every setting read from the environment is a field whose
+`validation_alias` is the variable's name and whose `description` is the "meaning" column
+of the configuration table in README.md (tests/server/test_settings_readme.py checks the
+table against the model, defaults included). Fields without an alias are fixed in code
+and never read from the environment. An empty variable counts as unset. An invalid value
+stops start-up with a `ConfigurationError` naming the variable; a secret is never echoed.
+
+`Settings` is frozen; tests derive variants with `settings.model_copy(update={...})`.
 """
 
 from __future__ import annotations
@@ -10,8 +19,28 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 INTROSPECTION_MODES = ("on", "authenticated", "off")
 SMTP_TLS_MODES = ("starttls", "tls", "off")
@@ -22,95 +51,58 @@ class ConfigurationError(RuntimeError):
     """Raised at start-up when the configuration is unsafe or incomplete."""
 
 
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    # A typo must not silently switch a protection off (e.g. SECURE_COOKIES=ture).
-    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+# --- value types ---------------------------------------------------------------------------
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+def _flag(value: object) -> object:
+    """Strict booleans: a typo must not silently switch a protection off
+    (e.g. LEDGERLINE_SECURE_COOKIES=ture)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise ValueError("must be true or false (1/0, yes/no, on/off)")
 
 
-def _list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return tuple(item.strip() for item in raw.split(",") if item.strip())
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Query limits; each refusal has its own stable error code."""
-
-    max_body_bytes: int = 64 * 1024
-    max_tokens: int = 2000
-    max_depth: int = 10
-    max_aliases: int = 15
-    max_directives: int = 9
-    max_cost: int = 50_000
-    max_page_size: int = 100
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
 
 
-@dataclass(frozen=True)
-class Settings:
-    env: str = "development"
-    data_dir: Path = Path("data")
-    database_url: str = ""
-    app_database_url: str = ""
-    graphiql: bool = True
-    allow_get_queries: bool = True
-    introspection: str = "on"  # on | authenticated | off
-    field_suggestions: bool = True
-    cors_origins: tuple[str, ...] = ()
-    redis_url: str = ""
-    signing_key_pem: str = ""
-    master_keys: dict[str, bytes] = field(default_factory=dict)
-    active_master_key_id: str = "k1"
-    token_issuer: str = "ledgerline"
-    token_audience: str = "ledgerline-api"
-    access_token_ttl_s: int = 900
-    refresh_token_ttl_s: int = 30 * 24 * 3600
-    session_ttl_s: int = 12 * 3600
-    secure_cookies: bool = False
-    limits: Limits = field(default_factory=Limits)
-    rate_limit_default: str = "600/minute"
-    rate_limit_auth: str = "10/minute"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    smtp_host: str = ""
-    """Empty: mails are written to `<data dir>/outbox` instead of sent (server/mail.py)."""
-    smtp_port: int = 587
-    smtp_tls: str = "starttls"  # starttls | tls | off
-    smtp_username: str = ""
-    smtp_password: str = ""
-    mail_sender: str = "Ledgerline <no-reply@ledgerline.invalid>"
-    app_url: str = "http://127.0.0.1:8000"
-    """Where the links in mails point (an invitation: `<app_url>/accept-invitation#token=...`)."""
+def _rate(value: object) -> object:
+    """`<count>/<period>` as the `limits` package reads it (e.g. `600/minute`)."""
+    from limits import parse
 
-    @property
-    def is_production(self) -> bool:
-        return self.env == "production"
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.database_url.startswith("postgresql")
+    if isinstance(value, str):
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError("must be a count per period, like 600/minute") from exc
+    return value
 
 
-def _dev_secret(data_dir: Path, name: str, make: callable) -> str:  # type: ignore[valid-type]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Rate = Annotated[str, BeforeValidator(_rate)]
+Port = Annotated[int, Field(ge=0, le=65535)]
+Positive = Annotated[int, Field(gt=0)]
+
+
+# --- secrets -------------------------------------------------------------------------------
+
+
+def _dev_secret(data_dir: Path, name: str, make: Callable[[], str]) -> str:
     """Development secrets are generated once and kept beside the database."""
     path = data_dir / "secrets" / name
     if path.exists():
@@ -138,23 +130,23 @@ def _random_b64() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
-def _decode_key(name: str, raw: str) -> bytes:
+def _decode_key(raw: str) -> bytes:
     try:
         key = base64.urlsafe_b64decode(raw.encode())
     except ValueError as exc:
-        raise ConfigurationError(f"{name} must be 32 bytes, base64url-encoded") from exc
+        raise ValueError("must be 32 bytes, base64url-encoded") from exc
     if len(key) != 32:
-        raise ConfigurationError(f"{name} must be 32 bytes, base64url-encoded")
+        raise ValueError("must be 32 bytes, base64url-encoded")
     return key
 
 
-def _master_keys(raw: str) -> tuple[dict[str, bytes], str]:
+def _master_keys(raw: str) -> dict[str, bytes]:
     """`LEDGERLINE_MASTER_KEY` is `id:key[,id:key...]`; the first one wraps new data keys.
 
     Older keys stay listed during a rotation so data keys wrapped by them still unwrap.
+    A bare key (no `id:`) is `k1`. Error messages never contain key material.
     """
     keys: dict[str, bytes] = {}
-    first = ""
     for part in raw.split(","):
         part = part.strip()
         if not part:
@@ -163,90 +155,368 @@ def _master_keys(raw: str) -> tuple[dict[str, bytes], str]:
         if not sep:
             key_id, value = "k1", part
         if key_id in keys:
-            raise ConfigurationError(f"LEDGERLINE_MASTER_KEY lists key id {key_id!r} twice")
-        keys[key_id] = _decode_key("LEDGERLINE_MASTER_KEY", value)
-        first = first or key_id
+            raise ValueError(f"lists key id {key_id!r} twice")
+        keys[key_id] = _decode_key(value)
     if not keys:
-        raise ConfigurationError("LEDGERLINE_MASTER_KEY is empty")
-    return keys, first
+        raise ValueError("is empty")
+    return keys
+
+
+def _is_production(data: Mapping[str, Any]) -> bool:
+    return data.get("env") == "production"
+
+
+def _generated_signing_key(data: Mapping[str, Any]) -> str:
+    if _is_production(data):
+        return ""  # must be provided (refused below)
+    return _dev_secret(data["data_dir"], "signing_key.pem", _new_signing_key)
+
+
+def _generated_master_keys(data: Mapping[str, Any]) -> dict[str, bytes]:
+    if _is_production(data):
+        return {}  # must be provided (refused below)
+    return _master_keys("k1:" + _dev_secret(data["data_dir"], "master_key", _random_b64))
+
+
+# --- the model -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, config=ConfigDict(validate_by_name=True, validate_by_alias=True))
+class Limits:
+    """Query limits; each refusal has its own stable error code.
+
+    A (pydantic) dataclass: validated like the model, read as fast as a plain attribute on
+    the request path, and `Limits.max_tokens` is the default at class level.
+    """
+
+    max_body_bytes: Positive = Field(
+        64 * 1024,
+        validation_alias="LEDGERLINE_MAX_BODY_BYTES",
+        description="request body cap, checked before parsing",
+    )
+    max_tokens: Positive = Field(
+        2000,
+        validation_alias="LEDGERLINE_MAX_TOKENS",
+        description="GraphQL document token limit",
+    )
+    max_depth: Positive = Field(
+        10, validation_alias="LEDGERLINE_MAX_DEPTH", description="selection depth limit"
+    )
+    max_aliases: Positive = Field(
+        15, validation_alias="LEDGERLINE_MAX_ALIASES", description="aliases per operation"
+    )
+    max_directives: Positive = Field(
+        9,
+        validation_alias="LEDGERLINE_MAX_DIRECTIVES",
+        description="directive uses per operation",
+    )
+    max_cost: Positive = Field(
+        50_000,
+        validation_alias="LEDGERLINE_MAX_COST",
+        description="static cost limit (fields multiplied by page sizes)",
+    )
+    max_page_size: Positive = Field(
+        100, validation_alias="LEDGERLINE_MAX_PAGE_SIZE", description="largest `first`/`last`"
+    )
+
+
+LIMIT_FIELDS: dict[str, FieldInfo] = Limits.__pydantic_fields__
+
+
+class _DeclaredVariables(EnvSettingsSource):
+    """Reads exactly the variables the model declares: a field's `validation_alias` (never
+    a variable derived from a field name), and the limits' flat `LEDGERLINE_MAX_*` names."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if field.validation_alias is None:
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        limits = {
+            name: self.env_vars[name]
+            for name in _aliases(LIMIT_FIELDS.values())
+            if self.env_vars.get(name) is not None
+        }
+        if limits:
+            data["limits"] = limits
+        return data
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read from the environment by `load_settings()`.
+
+    Constructing `Settings(...)` directly reads the environment too, for the fields not
+    given; development secrets are generated into the data directory when not provided.
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,
+        env_ignore_empty=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        hide_input_in_errors=True,
+    )
+
+    env: Annotated[Literal["development", "production", "test"], BeforeValidator(_lower)] = Field(
+        "development",
+        validation_alias=AliasChoices("ENV", "LEDGERLINE_ENV"),
+        description="profile: development turns conveniences on, production turns them off",
+    )
+    data_dir: Path = Field(
+        Path("data"),
+        validation_alias="LEDGERLINE_DATA_DIR",
+        description="SQLite file and generated development secrets",
+    )
+    database_url: str = Field(
+        default_factory=lambda data: f"sqlite+aiosqlite:///{data['data_dir']}/ledgerline.db",
+        validation_alias="DATABASE_URL",
+        description="owner connection, used for migrations; PostgreSQL: "
+        "`postgresql+asyncpg://owner@host/db`",
+    )
+    app_database_url: str = Field(
+        "",
+        validation_alias="APP_DATABASE_URL",
+        description="the application's own role: owns no table, cannot bypass row-level security",
+    )
+    graphiql: Flag = Field(
+        default_factory=lambda data: not _is_production(data),
+        validation_alias="LEDGERLINE_GRAPHIQL",
+        description="serve GraphiQL at `GET /graphql`",
+    )
+    allow_get_queries: Flag = Field(
+        default_factory=lambda data: not _is_production(data),
+        validation_alias="LEDGERLINE_ALLOW_GET_QUERIES",
+        description="queries over GET (mutations never run over GET)",
+    )
+    introspection: Literal["on", "authenticated", "off"] = Field(
+        default_factory=lambda data: "authenticated" if _is_production(data) else "on",
+        validation_alias="LEDGERLINE_INTROSPECTION",
+        description="`on`, `authenticated` (signed-in callers only) or `off`",
+    )
+    field_suggestions: Flag = Field(
+        default_factory=lambda data: not _is_production(data),
+        validation_alias="LEDGERLINE_FIELD_SUGGESTIONS",
+        description='"Did you mean ...?" hints in validation errors',
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)] = Field(
+        (),
+        validation_alias="LEDGERLINE_CORS_ORIGINS",
+        description="comma-separated allowlist of browser origins",
+    )
+    redis_url: str = Field(
+        "",
+        validation_alias="REDIS_URL",
+        description="shared rate-limit counters for several processes",
+    )
+    signing_key_pem: str = Field(
+        default_factory=_generated_signing_key,
+        validation_alias="LEDGERLINE_SIGNING_KEY",
+        repr=False,
+        description="PEM EC P-256 private key for access tokens (ES256)",
+    )
+    master_keys: Annotated[dict[str, bytes], NoDecode] = Field(
+        default_factory=_generated_master_keys,
+        validation_alias="LEDGERLINE_MASTER_KEY",
+        repr=False,
+        description="`id:base64url(32 bytes)[,id:key...]`; the first wraps new data keys, "
+        "the others stay readable during a rotation",
+    )
+    active_master_key_id: str = Field(
+        default_factory=lambda data: next(iter(data.get("master_keys") or {}), "k1"),
+        description="the master key that wraps new data keys: the first one listed",
+    )
+    token_issuer: str = Field("ledgerline", description="`iss` of access tokens")
+    token_audience: str = Field("ledgerline-api", description="`aud` of access tokens")
+    access_token_ttl_s: int = Field(900, description="access token lifetime")
+    refresh_token_ttl_s: int = Field(30 * 24 * 3600, description="refresh token lifetime")
+    session_ttl_s: int = Field(12 * 3600, description="browser session lifetime")
+    secure_cookies: Flag = Field(
+        default_factory=_is_production,
+        validation_alias="LEDGERLINE_SECURE_COOKIES",
+        description="`Secure` flag on cookies (behind TLS)",
+    )
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="query limits, each read from its own `LEDGERLINE_MAX_*` variable",
+    )
+    rate_limit_default: Rate = Field(
+        "600/minute",
+        validation_alias="LEDGERLINE_RATE_LIMIT",
+        description="requests per IP and per principal",
+    )
+    rate_limit_auth: Rate = Field(
+        "10/minute",
+        validation_alias="LEDGERLINE_RATE_LIMIT_AUTH",
+        description="sign-in and sign-up attempts per IP",
+    )
+    host: str = Field(
+        "127.0.0.1", validation_alias="HOST", description="where `ledgerline serve` listens"
+    )
+    port: Port = Field(
+        8000, validation_alias="PORT", description="where `ledgerline serve` listens"
+    )
+    smtp_host: str = Field(
+        "",
+        validation_alias="LEDGERLINE_SMTP_HOST",
+        description="SMTP server for account mail (welcome, sign-up notice, invitations), "
+        "sent with `aiosmtplib` after the transaction commits",
+    )
+    """Empty: mails are written to `<data dir>/outbox` instead of sent (server/mail.py)."""
+    smtp_port: Port = Field(587, validation_alias="LEDGERLINE_SMTP_PORT", description="SMTP port")
+    smtp_tls: Annotated[Literal["starttls", "tls", "off"], BeforeValidator(_lower)] = Field(
+        "starttls",
+        validation_alias="LEDGERLINE_SMTP_TLS",
+        description="`starttls`, `tls` (implicit TLS, usually port 465) or `off` "
+        "(local relays and tests only)",
+    )
+    smtp_username: str = Field(
+        "",
+        validation_alias="LEDGERLINE_SMTP_USERNAME",
+        description="SMTP credentials, when the server asks for them",
+    )
+    smtp_password: str = Field(
+        "",
+        validation_alias="LEDGERLINE_SMTP_PASSWORD",
+        repr=False,
+        description="SMTP credentials, when the server asks for them",
+    )
+    mail_sender: str = Field(
+        "Ledgerline <no-reply@ledgerline.invalid>",
+        validation_alias="LEDGERLINE_MAIL_FROM",
+        description="sender of account mail",
+    )
+    app_url: str = Field(
+        "http://127.0.0.1:8000",
+        validation_alias="LEDGERLINE_APP_URL",
+        description="where links in mails point: an invitation links to "
+        "`<url>/accept-invitation#token=...`, whose page calls `acceptInvitation`",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments first, then the declared variables; no .env file, no secrets dir.
+        return (init_settings, _DeclaredVariables(settings_cls))
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.resolve()
+
+    @field_validator("master_keys", mode="before")
+    @classmethod
+    def _parse_master_keys(cls, value: object) -> object:
+        return _master_keys(value) if isinstance(value, str) else value
+
+    @field_validator("app_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_has_its_secrets(self) -> Settings:
+        if self.is_production:
+            given = {
+                "LEDGERLINE_SIGNING_KEY": self.signing_key_pem,
+                "LEDGERLINE_MASTER_KEY": self.master_keys,
+            }
+            missing = [name for name in PRODUCTION_SECRETS if not given[name]]
+            if missing:
+                raise ValueError(
+                    "Refusing to start in production without "
+                    + ", ".join(missing)
+                    + " (see the configuration table in README.md)"
+                )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+# --- the variables, and start-up ----------------------------------------------------------
+
+
+def _aliases(fields: Any) -> list[str]:
+    names: list[str] = []
+    for info in fields:
+        alias = info.validation_alias
+        if isinstance(alias, str):
+            names.append(alias)
+        elif isinstance(alias, AliasChoices):
+            names.extend(choice for choice in alias.choices if isinstance(choice, str))
+    return names
+
+
+def variables() -> dict[str, tuple[str, ...]]:
+    """Every environment variable the model reads, with the attribute path it sets
+    (`LEDGERLINE_MAX_DEPTH` -> `("limits", "max_depth")`)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name, info in Settings.model_fields.items():
+        for variable in _aliases([info]):
+            found[variable] = (name,)
+    for name, info in LIMIT_FIELDS.items():
+        for variable in _aliases([info]):
+            found[variable] = ("limits", name)
+    return found
+
+
+def _field(path: tuple[str, ...]) -> FieldInfo | None:
+    """The field an error's location points at (by field name or by variable); a location
+    inside a field's value (a key of `master_keys`) points at the field."""
+    fields: dict[str, FieldInfo] = Settings.model_fields
+    info: FieldInfo | None = None
+    for part in path:
+        by_alias = {alias: name for name, f in fields.items() for alias in _aliases([f])}
+        info = fields.get(by_alias.get(part, part))
+        if info is None or info.annotation is not Limits:
+            break
+        fields = LIMIT_FIELDS
+    return info
+
+
+def _explain(error: ValidationError) -> str:
+    """One clause per problem, each naming its variable; a secret's value is never shown."""
+    clauses: list[str] = []
+    for problem in error.errors():
+        if problem["type"] == "default_factory_not_called":
+            continue  # a consequence of another error (a profile default after a bad ENV)
+        message = problem["msg"].removeprefix("Value error, ")
+        path = tuple(str(part) for part in problem["loc"])
+        if not path:
+            clauses.append(message)
+            continue
+        info = _field(path)
+        names = _aliases([info]) if info is not None else []
+        # pydantic reports the first of several names (ENV); name the one that was set.
+        given = [name for name in names if os.environ.get(name)]
+        variable = given[0] if given else (names[0] if names else ".".join(path))
+        secret = info is not None and info.repr is False
+        shown = "" if secret or "input" not in problem else f", got {problem['input']!r}"
+        clauses.append(f"{variable}: {message}{shown}")
+    return "; ".join(clauses)
 
 
 def load_settings() -> Settings:
-    env = os.environ.get("ENV", os.environ.get("LEDGERLINE_ENV", "development")).lower()
-    if env not in {"development", "production", "test"}:
-        raise ConfigurationError(f"ENV must be development, production or test, got {env!r}")
-    production = env == "production"
-    data_dir = Path(os.environ.get("LEDGERLINE_DATA_DIR", "data")).resolve()
-    if production and os.environ.get("LEDGERLINE_FAST_PASSWORD_HASH") == "1":
+    """The settings from the environment, or a `ConfigurationError` naming what is wrong."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(_explain(exc)) from None
+    if settings.is_production and os.environ.get("LEDGERLINE_FAST_PASSWORD_HASH") == "1":
         raise ConfigurationError("LEDGERLINE_FAST_PASSWORD_HASH is for tests only")
-    if production:
-        missing = [name for name in PRODUCTION_SECRETS if not os.environ.get(name)]
-        if missing:
-            raise ConfigurationError(
-                "Refusing to start in production without "
-                + ", ".join(missing)
-                + " (see the configuration table in README.md)"
-            )
-        signing_key = os.environ["LEDGERLINE_SIGNING_KEY"]
-        master_raw = os.environ["LEDGERLINE_MASTER_KEY"]
-    else:
-        signing_key = os.environ.get("LEDGERLINE_SIGNING_KEY") or _dev_secret(
-            data_dir, "signing_key.pem", _new_signing_key
-        )
-        master_raw = os.environ.get("LEDGERLINE_MASTER_KEY") or (
-            "k1:" + _dev_secret(data_dir, "master_key", _random_b64)
-        )
-    master_keys, active = _master_keys(master_raw)
-    introspection = os.environ.get(
-        "LEDGERLINE_INTROSPECTION", "authenticated" if production else "on"
-    )
-    if introspection not in INTROSPECTION_MODES:
-        raise ConfigurationError(
-            f"LEDGERLINE_INTROSPECTION must be one of {', '.join(INTROSPECTION_MODES)}, "
-            f"got {introspection!r}"
-        )
-    smtp_tls = os.environ.get("LEDGERLINE_SMTP_TLS", "starttls").lower()
-    if smtp_tls not in SMTP_TLS_MODES:
-        raise ConfigurationError(
-            f"LEDGERLINE_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, got {smtp_tls!r}"
-        )
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/ledgerline.db"
-    limits = Limits(
-        max_body_bytes=_int("LEDGERLINE_MAX_BODY_BYTES", Limits.max_body_bytes),
-        max_tokens=_int("LEDGERLINE_MAX_TOKENS", Limits.max_tokens),
-        max_depth=_int("LEDGERLINE_MAX_DEPTH", Limits.max_depth),
-        max_aliases=_int("LEDGERLINE_MAX_ALIASES", Limits.max_aliases),
-        max_directives=_int("LEDGERLINE_MAX_DIRECTIVES", Limits.max_directives),
-        max_cost=_int("LEDGERLINE_MAX_COST", Limits.max_cost),
-        max_page_size=_int("LEDGERLINE_MAX_PAGE_SIZE", Limits.max_page_size),
-    )
-    return Settings(
-        env=env,
-        data_dir=data_dir,
-        database_url=database_url,
-        app_database_url=os.environ.get("APP_DATABASE_URL", ""),
-        graphiql=_bool("LEDGERLINE_GRAPHIQL", not production),
-        allow_get_queries=_bool("LEDGERLINE_ALLOW_GET_QUERIES", not production),
-        introspection=introspection,
-        field_suggestions=_bool("LEDGERLINE_FIELD_SUGGESTIONS", not production),
-        cors_origins=_list("LEDGERLINE_CORS_ORIGINS"),
-        redis_url=os.environ.get("REDIS_URL", ""),
-        signing_key_pem=signing_key,
-        master_keys=master_keys,
-        active_master_key_id=active,
-        secure_cookies=_bool("LEDGERLINE_SECURE_COOKIES", production),
-        limits=limits,
-        rate_limit_default=os.environ.get("LEDGERLINE_RATE_LIMIT", "600/minute"),
-        rate_limit_auth=os.environ.get("LEDGERLINE_RATE_LIMIT_AUTH", "10/minute"),
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=_int("PORT", 8000),
-        smtp_host=os.environ.get("LEDGERLINE_SMTP_HOST", ""),
-        smtp_port=_int("LEDGERLINE_SMTP_PORT", 587),
-        smtp_tls=smtp_tls,
-        smtp_username=os.environ.get("LEDGERLINE_SMTP_USERNAME", ""),
-        smtp_password=os.environ.get("LEDGERLINE_SMTP_PASSWORD", ""),
-        mail_sender=os.environ.get(
-            "LEDGERLINE_MAIL_FROM", "Ledgerline <no-reply@ledgerline.invalid>"
-        ),
-        app_url=os.environ.get("LEDGERLINE_APP_URL", "http://127.0.0.1:8000").rstrip("/"),
-    )
+    return settings

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from datetime import UTC, datetime
 
@@ -18,8 +17,8 @@ ADDRESS = "ada@example.com"
 
 
 def over_smtp(settings: Settings, box: Mailbox) -> Mailer:
-    configured = dataclasses.replace(
-        settings, smtp_host=box.host, smtp_port=box.port, smtp_tls="off"
+    configured = settings.model_copy(
+        update={"smtp_host": box.host, "smtp_port": box.port, "smtp_tls": "off"}
     )
     box.mailer = Mailer(configured)
     return box.mailer
@@ -97,8 +96,8 @@ async def test_send_later_returns_before_the_mail_is_delivered(
 async def test_an_undeliverable_mail_is_logged_without_its_address(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    closed = dataclasses.replace(
-        settings, smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_tls="off"
+    closed = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": _free_port(), "smtp_tls": "off"}
     )
     mailer = Mailer(closed)
     with caplog.at_level(logging.WARNING, logger="ledgerline.mail"):

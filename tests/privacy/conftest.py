@@ -24,7 +24,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -394,10 +394,11 @@ class SyncWorld:
 
     def __init__(self, snapshot: Snapshot, directory: Path) -> None:
         _copy_db(snapshot.directory, directory)
-        self.settings = replace(
-            snapshot.settings,
-            data_dir=directory,
-            database_url=f"sqlite+aiosqlite:///{directory / DB_NAME}",
+        self.settings = snapshot.settings.model_copy(
+            update={
+                "data_dir": directory,
+                "database_url": f"sqlite+aiosqlite:///{directory / DB_NAME}",
+            }
         )
         self.seed = snapshot.seed
         self.loop = asyncio.new_event_loop()

@@ -90,8 +90,9 @@ class Demo:
 
 @pytest.fixture
 def attack_settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, rate_limit_auth="100000/minute",
-                               rate_limit_default="100000/minute")  # fmt: skip
+    return settings.model_copy(
+        update={"rate_limit_auth": "100000/minute", "rate_limit_default": "100000/minute"}
+    )
 
 
 @pytest.fixture
@@ -164,11 +165,8 @@ def smtp_server() -> Iterator[Mailbox]:
 @pytest.fixture
 def mailbox(demo: Demo, smtp_server: Mailbox) -> Mailbox:
     """The demo's mail goes over SMTP (no TLS on loopback) to `smtp_server`."""
-    settings = dataclasses.replace(
-        demo.services.settings,
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_tls="off",
+    settings = demo.services.settings.model_copy(
+        update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port, "smtp_tls": "off"}
     )
     smtp_server.mailer = demo.services.extras["mailer"] = Mailer(settings)
     return smtp_server

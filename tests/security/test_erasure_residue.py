@@ -184,8 +184,8 @@ def pg_database() -> Iterator[PostgresDatabase]:
 async def pg_demo(attack_settings: Settings, pg_database: PostgresDatabase) -> AsyncIterator[Demo]:
     import httpx
 
-    settings = dataclasses.replace(
-        attack_settings, database_url=pg_database.owner_url, app_database_url=""
+    settings = attack_settings.model_copy(
+        update={"database_url": pg_database.owner_url, "app_database_url": ""}
     )
     app = create_app(settings, migrate=False)
     async with app.router.lifespan_context(app):

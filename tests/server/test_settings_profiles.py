@@ -8,12 +8,14 @@ before migrations or uvicorn, which are replaced here by tripwires.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import secrets
 import stat
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 import models.migrate
@@ -210,7 +212,7 @@ def test_development_defaults_turn_the_conveniences_on(clean_env: Path) -> None:
     assert settings.secure_cookies is False
 
 
-def test_the_dataclass_defaults_match_the_development_profile() -> None:
+def test_the_model_defaults_match_the_development_profile() -> None:
     default = Settings()
     assert (default.graphiql, default.allow_get_queries, default.introspection) == (
         True,
@@ -316,3 +318,97 @@ def test_the_known_introspection_modes_are_accepted(
 ) -> None:
     monkeypatch.setenv("LEDGERLINE_INTROSPECTION", value)
     assert load_settings().introspection == value
+
+
+# --- Invalid values stop start-up, naming the variable -------------------------------------
+
+
+INVALID = [
+    pytest.param("LEDGERLINE_MAX_PAGE_SIZE", "ten", id="page-size-not-an-integer"),
+    pytest.param("LEDGERLINE_MAX_PAGE_SIZE", "0", id="page-size-zero"),
+    pytest.param("LEDGERLINE_MAX_DEPTH", "-3", id="negative-depth"),
+    pytest.param("LEDGERLINE_MAX_BODY_BYTES", "64k", id="body-bytes-with-unit"),
+    pytest.param("PORT", "http", id="port-not-an-integer"),
+    pytest.param("LEDGERLINE_SMTP_PORT", "70000", id="smtp-port-out-of-range"),
+    pytest.param("LEDGERLINE_SECURE_COOKIES", "ture", id="bad-boolean"),
+    pytest.param("LEDGERLINE_GRAPHIQL", "maybe", id="bad-boolean-graphiql"),
+    pytest.param("ENV", "staging", id="unknown-env"),
+    pytest.param("LEDGERLINE_SMTP_TLS", "ssl", id="unknown-smtp-tls"),
+    pytest.param("LEDGERLINE_RATE_LIMIT", "lots", id="unreadable-rate-limit"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), INVALID)
+@pytest.mark.parametrize("profile", ["development", "production"])
+def test_an_invalid_value_stops_start_up_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, production: dict[str, str], profile: str, name: str, value: str
+) -> None:
+    monkeypatch.setenv("ENV", profile)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{name}: "), message
+    assert repr(value) in message  # what was read, so the mistake is visible
+    for secret in (production[SIGNING], production[MASTER]):
+        assert secret not in message
+
+
+@pytest.mark.parametrize(("name", "value"), INVALID[:3])
+def test_serve_with_an_invalid_value_exits_non_zero_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tripwires: list[str], name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli_app, ["serve"])
+    assert result.exit_code == 2, result.output
+    assert "Configuration error" in result.output and name in result.output
+    assert tripwires == []
+
+
+def test_an_unknown_ledgerline_env_is_refused_by_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGERLINE_ENV", "prod")
+    with pytest.raises(ConfigurationError, match="^LEDGERLINE_ENV: .*'prod'"):
+        load_settings()
+
+
+def test_env_takes_precedence_over_ledgerline_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENV", "test")
+    monkeypatch.setenv("LEDGERLINE_ENV", "production")
+    assert load_settings().env == "test"
+
+
+def test_booleans_accept_the_usual_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for raw, expected in [("1", True), (" Yes ", True), ("ON", True), ("false", False)]:
+        monkeypatch.setenv("LEDGERLINE_SECURE_COOKIES", raw)
+        assert load_settings().secure_cookies is expected, raw
+
+
+def test_a_typed_value_is_read_as_its_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGERLINE_MAX_PAGE_SIZE", "25")
+    monkeypatch.setenv("LEDGERLINE_CORS_ORIGINS", "https://a.example, https://b.example,")
+    monkeypatch.setenv("LEDGERLINE_SMTP_TLS", "TLS")
+    monkeypatch.setenv("LEDGERLINE_APP_URL", "https://crm.example/")
+    settings = load_settings()
+    assert settings.limits.max_page_size == 25
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.smtp_tls == "tls"
+    assert settings.app_url == "https://crm.example"
+
+
+# --- Immutable -------------------------------------------------------------------------------
+
+
+def test_settings_and_limits_are_immutable() -> None:
+    settings = load_settings()
+    with pytest.raises(ValidationError):
+        settings.graphiql = False  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.limits.max_page_size = 10_000  # type: ignore[misc]
+    variant = settings.model_copy(update={"graphiql": False})
+    assert (variant.graphiql, settings.graphiql) == (False, True)
+
+
+def test_secrets_are_left_out_of_the_repr(production: dict[str, str]) -> None:
+    shown = repr(load_settings())
+    assert production[SIGNING] not in shown
+    assert "master_keys" not in shown and "signing_key_pem" not in shown
