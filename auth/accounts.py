@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from auth.passwords import hash_password
 from auth.permissions import Role
+from core.services import Services
 from models import Membership, PolicyAcceptance, PolicyVersion, Tenant, User
 from models.base import utcnow
 from models.db import enter_tenant
-from server.services import Services
 
 CURRENT_POLICY_VERSION = "2026-11-01"
 MINIMUM_AGE = 18

@@ -7,7 +7,7 @@ an account id; the caller records a failure for unknown emails exactly as for wr
 passwords, so both produce the same delay sequence and the same RATE_LIMITED answer.
 
 Counts live in the same `limits` storage as the rate limiter (memory or Redis, see
-`server.ratelimit.make_storage`), with expiry, so they are shared between processes
+`core.ratelimit.make_storage`), with expiry, so they are shared between processes
 and nothing is kept forever. Neither emails nor IPs are stored in the clear.
 
 Usage in the sign-in resolver::
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from limits.aio.storage import Storage
 from limits.errors import StorageError
 
-from server.ratelimit import RateLimitExceeded
+from core.ratelimit import RateLimitExceeded
 
 __all__ = ["BackoffPolicy", "LoginBackoff", "normalise_email"]
 

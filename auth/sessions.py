@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.permissions import Role
 from auth.principal import Principal
 from auth.tokens import AccessClaims, InvalidTokenError
+from core.services import Services
 from models import AuthSession, Membership
 from models.base import utcnow
 from privacy.purposes import Purpose
-from server.services import Services
 
 SESSION_COOKIE = "ll_session"
 CSRF_COOKIE = "ll_csrf"

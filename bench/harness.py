@@ -319,12 +319,12 @@ class Target:
     @classmethod
     async def open(cls, database: str, manifest: Manifest, limit_url: str) -> Target:
         from bench.twin import build_twin_schema
+        from core.services import Services
+        from core.settings import load_settings
         from models.db import make_engine
         from privacy.audit import AuditSink
         from schema.build import build_schema
         from schema.extensions import schema_extensions
-        from server.services import Services
-        from server.settings import load_settings
 
         settings = load_settings()
         services = Services.from_settings(settings)
@@ -365,7 +365,7 @@ class Target:
         await self.services.close()
 
     async def execute(self, schema: Any, role: Role, query: str, variables: Any = None) -> Any:
-        from server.context import RequestContext
+        from core.context import RequestContext
         from server.execution import execute_operation
 
         ctx = RequestContext(services=self.services, principal=self.principals[role])

@@ -31,12 +31,12 @@ async def main(manifest_json: str) -> dict[str, float]:
     from bench import config
     from bench.harness import response_bytes
     from bench.seeding import Manifest
+    from core.context import RequestContext
+    from core.services import Services
+    from core.settings import load_settings
     from schema.build import build_schema
     from schema.extensions import schema_extensions
-    from server.context import RequestContext
     from server.execution import execute_operation
-    from server.services import Services
-    from server.settings import load_settings
 
     manifest = Manifest.load(manifest_json)
     settings = load_settings()

@@ -85,9 +85,9 @@ class Manifest:
 
 async def _seed(size: Size) -> list[dict[str, Any]]:
     from auth.accounts import bootstrap
+    from core.services import Services
+    from core.settings import load_settings
     from server.seed import SeedSize, seed_tenant
-    from server.services import Services
-    from server.settings import load_settings
 
     services = Services.from_settings(load_settings())
     try:

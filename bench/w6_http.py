@@ -40,8 +40,8 @@ async def mint_token(manifest: Manifest) -> str:
     from auth.permissions import Role
     from auth.principal import Principal
     from auth.sessions import issue_access_token, open_session
-    from server.services import Services
-    from server.settings import load_settings
+    from core.services import Services
+    from core.settings import load_settings
 
     services = Services.from_settings(load_settings())
     try:

@@ -33,6 +33,10 @@ from auth.sessions import (
     open_session,
     revoke_session,
 )
+from core import mail
+from core.errors import AppError, Code, bad_input, not_found, unauthenticated
+from core.mail import mailer, send_after_commit
+from core.ratelimit import RateLimitExceeded, enforce
 from models import AuthSession, Membership, Tenant, User
 from models.base import utcnow
 from models.tenancy import DATA_REGIONS
@@ -40,10 +44,6 @@ from privacy.decision import RequestPolicy
 from privacy.purposes import Purpose
 from resolvers import validation
 from resolvers.global_ids import encode_id, try_decode
-from server import mail
-from server.errors import AppError, Code, bad_input, not_found, unauthenticated
-from server.mail import mailer, send_after_commit
-from server.ratelimit import RateLimitExceeded, enforce
 
 INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
 

@@ -17,16 +17,16 @@ from typing import Any
 
 from sqlalchemy import delete, update
 
+from core.errors import AppError, Code, bad_input
 from models import Activity
 from models.activities import ACTIVITY_KINDS
 from models.base import utcnow
 from privacy.decision import Verdict
 from resolvers import validation as v
-from resolvers.loaders import activities_with_state, activity_select
+from resolvers.loaders import activities_with_state, activity_select, loaders_of
 from resolvers.pagination import Page, PageArgs, fetch_page
 from resolvers.references import existing, optional_ref
 from resolvers.rows import ActivityRow
-from server.errors import AppError, Code, bad_input
 
 SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}
 LINKS = ("contact_id", "company_id", "deal_id")
@@ -137,7 +137,7 @@ async def _person_linked(ctx: Any, values: dict[str, Any], current: Any = None) 
     deal_id = values["deal_id"] if "deal_id" in values else getattr(current, "deal_id", None)
     if deal_id is None:
         return None
-    deal = await ctx.loaders.deal_by_id.load(deal_id)
+    deal = await loaders_of(ctx).deal_by_id.load(deal_id)
     return None if deal is None else deal.primary_contact_id
 
 
@@ -169,7 +169,7 @@ async def _refuse_body_of_erased(ctx: Any, values: dict[str, Any], current: Any 
     if "body_enc" in values:
         people.add(values.get("subject_contact_id", getattr(current, "subject_contact_id", None)))
     for person in people - {None}:
-        contact = await ctx.loaders.contact_by_id.load(person)
+        contact = await loaders_of(ctx).contact_by_id.load(person)
         if contact is None or contact.erased_at is not None:
             raise AppError(
                 Code.CONFLICT, "This contact's data was erased; personal data cannot be re-added."

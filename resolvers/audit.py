@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.errors import bad_input
 from models.audit import AuditEvent, AuditSubject
 from resolvers.members import members_by_user
 from resolvers.references import existing
-from server.errors import bad_input
 
 
 @dataclass(frozen=True)

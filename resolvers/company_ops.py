@@ -15,13 +15,13 @@ from email_validator import EmailSyntaxError
 from email_validator.syntax import validate_email_domain_name
 from sqlalchemy import delete, func, select, update
 
+from core.errors import bad_input
 from models import Activity, Company, Contact, Deal
 from models.base import utcnow
 from resolvers import validation as v
 from resolvers.pagination import Page, PageArgs, fetch_page
 from resolvers.references import existing, member_user_id
 from resolvers.rows import CompanyRow
-from server.errors import bad_input
 
 SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at", "NAME": "name"}
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.errors import bad_input, forbidden
 from models import ConsentEvent, ConsentState
 from privacy import audit
 from privacy import consent as service
 from resolvers.contacts import load_contact_model, reload_contact
 from resolvers.rows import ContactRow
-from server.errors import bad_input, forbidden
 
 
 async def current_consents(info: Any, contact_id: uuid.UUID) -> list[ConsentState]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
+from core.errors import AppError, Code
 from models import Activity, Contact, Deal
 from models.base import utcnow
 from models.contacts import LIFECYCLE_STAGES
@@ -23,11 +24,10 @@ from privacy.consent import ConsentRecord, append_consent
 from privacy.decision import FieldPolicy, Verdict, caller_access
 from privacy.visibility import visible_subjects_clause
 from resolvers import validation as v
-from resolvers.loaders import contact_select, contacts_with_state
+from resolvers.loaders import contact_select, contacts_with_state, loaders_of
 from resolvers.pagination import PageArgs, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
 from resolvers.rows import ContactRow
-from server.errors import AppError, Code
 
 SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}
 
@@ -131,7 +131,7 @@ async def list_contacts(
 async def member(info: Any, user_id: uuid.UUID | None) -> Any:
     if user_id is None:
         return None
-    return await info.context.loaders.member_by_user.load(user_id)
+    return await loaders_of(info.context).member_by_user.load(user_id)
 
 
 def _page_limit(ctx: Any, first: int) -> int:

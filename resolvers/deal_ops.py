@@ -22,6 +22,7 @@ from sqlalchemy import String, cast, delete, func, literal, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from core.errors import bad_input
 from models import Activity, Deal
 from models.base import utcnow
 from models.deals import DEAL_STAGES
@@ -29,7 +30,6 @@ from resolvers import validation as v
 from resolvers.pagination import Page, PageArgs, encode_cursor, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
 from resolvers.rows import DealRow
-from server.errors import bad_input
 
 CLOSED_STAGES = ("won", "lost")
 AMOUNT_KEY_WIDTH = 20  # "9999999999999999.99" (the largest amount validation accepts) is 19

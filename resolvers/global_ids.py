@@ -10,7 +10,7 @@ import base64
 import binascii
 import uuid
 
-from server.errors import not_found
+from core.errors import not_found
 
 
 def encode_id(type_name: str, row_id: uuid.UUID) -> str:

@@ -23,7 +23,7 @@ from resolvers.rows import ActivityRow, CompanyRow, ContactRow, DealRow, Row
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from server.context import RequestContext
+    from core.context import RequestContext
 
 
 def contact_select(source: Any = Contact) -> Select[Any]:
@@ -63,7 +63,7 @@ def contacts_with_state(
     ctx: RequestContext, result_rows: Sequence[Sequence[Any]]
 ) -> list[ContactRow]:
     """Rows of `contact_select()`: each contact with its (interned) subject state."""
-    interner = ctx.loaders.states
+    interner = loaders_of(ctx).states
     width = len(ContactRow.NAMES)
     out = []
     for values in result_rows:
@@ -79,7 +79,7 @@ def activities_with_state(
     ctx: RequestContext, result_rows: Sequence[Sequence[Any]]
 ) -> list[ActivityRow]:
     """Rows of `activity_select()`: each activity with its recorded subject's state."""
-    interner = ctx.loaders.states
+    interner = loaders_of(ctx).states
     width = len(ActivityRow.NAMES)
     out = []
     for values in result_rows:
@@ -245,7 +245,9 @@ def to_one(loader_name: str, key: str) -> Any:
     """A relation to one row by foreign key, through a `XByIdLoader`."""
     from schema.policy import Batch
 
-    return Batch(many=False, key=key, loader=lambda ctx, _args: getattr(ctx.loaders, loader_name))
+    return Batch(
+        many=False, key=key, loader=lambda ctx, _args: getattr(loaders_of(ctx), loader_name)
+    )
 
 
 def to_many(row_class: type[Row], model: Any, parent_column: Any) -> Any:
@@ -254,8 +256,15 @@ def to_many(row_class: type[Row], model: Any, parent_column: Any) -> Any:
     from schema.policy import Batch
 
     def loader(ctx: Any, args: dict[str, Any]) -> ChildrenLoader:
-        return ctx.loaders.children(
+        return loaders_of(ctx).children(
             row_class, model, parent_column, _page_limit(ctx, args["first"])
         )
 
     return Batch(many=True, key="id", loader=loader)
+
+
+def loaders_of(ctx: RequestContext) -> Loaders:
+    """The request's loaders, made on first use; nothing here outlives the request."""
+    if ctx.loaders is None:
+        ctx.loaders = Loaders(ctx)
+    return ctx.loaders

@@ -30,6 +30,9 @@ from auth.accounts import (
 )
 from auth.passwords import password_problem, verify_password
 from auth.permissions import Role
+from core import mail
+from core.errors import AppError, Code, bad_input, forbidden, not_found
+from core.mail import send_after_commit
 from models import Activity, Company, Contact, Deal, Invitation, Membership, Tenant, User
 from models.base import utcnow
 from resolvers import validation
@@ -37,9 +40,6 @@ from resolvers.accounts import TenantRow, _limit_auth, invalid_credentials
 from resolvers.global_ids import encode_id, try_decode
 from resolvers.members import members_by_user
 from resolvers.rows import MemberRow
-from server import mail
-from server.errors import AppError, Code, bad_input, forbidden, not_found
-from server.mail import send_after_commit
 
 INVITATION_INVALID_MESSAGE = (
     "This invitation is no longer valid: it has expired, was revoked or was already "

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_
 
-from server.errors import bad_input
+from core.errors import bad_input
 
 
 @dataclass(frozen=True)

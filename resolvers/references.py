@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.errors import AppError, Code
 from models import Membership
 from resolvers.global_ids import decode_id
-from server.errors import AppError, Code
+from resolvers.loaders import loaders_of
 
 
 def _missing(kind: str, field: str | None) -> AppError:
@@ -29,10 +30,10 @@ async def existing(ctx: Any, global_id: str, type_name: str, field: str | None =
     except AppError as exc:
         raise _missing(type_name.lower(), field) from exc
     loader = {
-        "Contact": ctx.loaders.contact_by_id,
-        "Company": ctx.loaders.company_by_id,
-        "Deal": ctx.loaders.deal_by_id,
-        "Activity": ctx.loaders.activity_by_id,
+        "Contact": loaders_of(ctx).contact_by_id,
+        "Company": loaders_of(ctx).company_by_id,
+        "Deal": loaders_of(ctx).deal_by_id,
+        "Activity": loaders_of(ctx).activity_by_id,
     }[type_name]
     row = await loader.load(row_id)
     if row is None:

@@ -10,7 +10,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from server.errors import bad_input
+from core.errors import bad_input
 
 
 def email(value: str | None, field: str = "email") -> str | None:

@@ -21,6 +21,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from core.settings import Limits, Settings
 from privacy.usage import operation_type
 from schema.credential_rule import CredentialMutationsAlone
 from schema.limits import (
@@ -29,7 +30,6 @@ from schema.limits import (
     limit_validation_rules,
     parse_with_token_limit,
 )
-from server.settings import Limits, Settings
 
 log = logging.getLogger("ledgerline.errors")
 

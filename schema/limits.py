@@ -75,7 +75,7 @@ from graphql.language.parser import Parser
 from graphql.validation import MaxIntrospectionDepthRule
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 
-from server.settings import Limits
+from core.settings import Limits
 
 __all__ = [
     "INTROSPECTION_MAX_DEPTH",

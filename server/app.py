@@ -21,6 +21,8 @@ from starlette.staticfiles import StaticFiles
 
 from auth.accounts import bootstrap
 from auth.backoff import LoginBackoff
+from core.services import Services
+from core.settings import Settings, load_settings
 from models.migrate import upgrade_database
 from privacy.audit import AuditSink
 from schema.build import build_schema
@@ -29,8 +31,6 @@ from server.body_limit import BodySizeLimitMiddleware
 from server.graphiql import STATIC_DIR
 from server.ratelimit import RateLimiter, RateLimitMiddleware, close_storage, make_storage
 from server.security_headers import SecurityHeadersMiddleware
-from server.services import Services
-from server.settings import Settings, load_settings
 from server.view import LedgerlineGraphQL
 
 

@@ -15,7 +15,7 @@ console = Console(stderr=True)
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from server.settings import ConfigurationError, load_settings
+    from core.settings import ConfigurationError, load_settings
 
     try:
         return load_settings()
@@ -36,8 +36,8 @@ def migrate() -> None:
 
 async def _seed(if_empty: bool, contacts: int) -> None:
     from auth.accounts import bootstrap
+    from core.services import Services
     from server.seed import DEMO_PASSWORD, SeedSize, is_empty, seed_demo
-    from server.services import Services
 
     services = Services.from_settings(_settings())
     try:
@@ -82,7 +82,7 @@ def rotate_keys() -> None:
     async def run() -> int:
         from sqlalchemy import select
 
-        from server.services import Services
+        from core.services import Services
 
         services = Services.from_settings(_settings())
         changed = 0

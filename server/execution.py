@@ -20,8 +20,8 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 
 from auth.principal import PurposeNotAllowed
 from auth.sessions import AuthenticationError, principal_for_claims
+from core.context import RequestContext
 from privacy.usage import usage_row
-from server.context import RequestContext
 
 _REQUEST_ERRORS = (
     InvalidOperationTypeError,

@@ -18,11 +18,11 @@ from sqlalchemy import func, insert, select
 
 from auth.accounts import add_membership, create_tenant, create_user, find_user_id_by_email
 from auth.permissions import Role
+from core.services import Services
 from models import Activity, Company, ConsentEvent, ConsentState, Contact, Deal, Tenant
 from models.activities import ACTIVITY_KINDS
 from models.contacts import LIFECYCLE_STAGES
 from models.deals import DEAL_STAGES
-from server.services import Services
 
 DEMO_PASSWORD = "Ledgerline-demo-2026"
 DEMO_TENANTS = (("Acme Corp", "acme", "eu"), ("Globex Inc", "globex", "us"))

@@ -33,12 +33,12 @@ from auth.sessions import (
     verify_bearer,
 )
 from auth.tokens import AccessClaims
+from core.context import RequestContext
+from core.errors import Code
+from core.services import Services
 from privacy.purposes import Purpose
-from server.context import RequestContext
-from server.errors import Code
 from server.execution import execute_operation
 from server.graphiql import graphiql_response
-from server.services import Services
 
 log = logging.getLogger("ledgerline.http")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from server.services import Services
-from server.settings import Settings, load_settings
+from core.services import Services
+from core.settings import Settings, load_settings
 from tests.support.world import Runner, TenantWorld, make_tenant
 
 

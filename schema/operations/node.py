@@ -11,11 +11,11 @@ from typing import Any
 
 import strawberry
 
+from core.errors import not_found
 from resolvers.global_ids import decode_id
 from resolvers.references import existing
 from schema.object_policy import read_permission
 from schema.types.node import Node
-from server.errors import not_found
 
 MAX_IDS = 100
 
@@ -48,7 +48,7 @@ class Query:
         "or where the type's read permission is not yours.",
     )
     async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        from server.errors import bad_input
+        from core.errors import bad_input
 
         if len(ids) > MAX_IDS:
             raise bad_input(f"At most {MAX_IDS} ids per request.", "ids")

@@ -8,7 +8,7 @@ import pytest
 from limits.aio.storage import MemoryStorage
 
 from auth.backoff import BackoffPolicy, LoginBackoff
-from server.ratelimit import RateLimitExceeded
+from core.ratelimit import RateLimitExceeded
 
 IP = "198.51.100.7"
 KNOWN = {"alice@example.com": "correct horse battery staple"}

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from server import mail
-from server.mail import Mailer, send_after_commit
-from server.settings import Settings
+from core import mail
+from core.mail import Mailer, send_after_commit
+from core.settings import Settings
 from tests.security.conftest import Mailbox, _free_port, smtp_server  # noqa: F401
 
 ADDRESS = "ada@example.com"

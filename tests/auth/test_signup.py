@@ -217,7 +217,7 @@ async def test_marketing_opt_in_is_refused_while_no_marketing_is_sent(runner, se
 async def test_sign_up_is_rate_limited_by_the_auth_bucket(runner, services):
     from limits.aio.storage import MemoryStorage
 
-    from server.ratelimit import RateLimiter
+    from core.ratelimit import RateLimiter
 
     services.extras["rate_limiter"] = RateLimiter(MemoryStorage(), auth="2/minute")
     for _ in range(2):

@@ -14,7 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from auth.tokens import AccessClaims, InvalidTokenError, TokenIssuer
-from server.settings import _new_signing_key
+from core.settings import _new_signing_key
 
 ISSUER = "ledgerline"
 AUDIENCE = "ledgerline-api"

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from server.services import Services
-from server.settings import Settings, load_settings
+from core.services import Services
+from core.settings import Settings, load_settings
 from tests.support.postgres import PostgresDatabase, create_database
 from tests.support.world import TenantWorld, make_tenant
 

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from auth.permissions import Role
+from core.services import Services
 from models import (
     Activity,
     Company,
@@ -30,7 +31,6 @@ from models import (
     ProcessingEvent,
 )
 from resolvers.global_ids import encode_id
-from server.services import Services
 from tests.isolation.conftest import Seeded
 from tests.support.world import Runner, TenantWorld
 

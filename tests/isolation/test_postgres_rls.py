@@ -19,9 +19,9 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+from core.services import Services
 from models import Membership
 from models.db import APP_ROLE, Database
-from server.services import Services
 from tests.isolation.conftest import Seeded
 from tests.support.postgres import PostgresDatabase
 from tests.support.world import TenantWorld, make_tenant

@@ -18,13 +18,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from auth.permissions import Role
+from core.context import RequestContext
+from core.services import Services
 from models import Activity, Company, ConsentEvent, ConsentState, Contact, Deal, Tenant
 from models.tenant_guard import TenantScopeError
 from resolvers.loaders import ChildrenLoader
 from resolvers.pagination import PageArgs, fetch_page
 from resolvers.rows import ActivityRow, ContactRow, DealRow
-from server.context import RequestContext
-from server.services import Services
 from tests.isolation.conftest import Seeded
 from tests.support.world import TenantWorld
 

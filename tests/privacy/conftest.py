@@ -34,13 +34,13 @@ import pytest
 from auth.accounts import bootstrap
 from auth.permissions import Role
 from auth.principal import Principal
+from core.context import RequestContext
+from core.services import Services
+from core.settings import Settings, _new_signing_key
 from models import Company
 from privacy.categories import DataCategory as C
 from resolvers.global_ids import encode_id
-from server.context import RequestContext
 from server.execution import execute_operation
-from server.services import Services
-from server.settings import Settings, _new_signing_key
 from tests.support.world import Runner, TenantWorld, make_tenant
 
 DB_NAME = "ledgerline.db"

@@ -23,10 +23,10 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy.engine import make_url
 
 from auth.permissions import Role
+from core.services import Services
+from core.settings import Settings
 from privacy.crypto import KeyUnavailableError, TenantCipher, new_data_key
 from resolvers.global_ids import decode_id, encode_id
-from server.services import Services
-from server.settings import Settings
 from tests.support.world import Runner, TenantWorld
 
 CREATE = """

@@ -29,12 +29,12 @@ from typer.testing import CliRunner
 
 from auth.accounts import bootstrap, find_user_id_by_email
 from auth.permissions import Role
+from core.services import Services
+from core.settings import Settings, load_settings
 from privacy.crypto import KeyUnavailableError
 from privacy.keyring import KeyRing
 from resolvers.global_ids import decode_id
 from server.cli import app as cli_app
-from server.services import Services
-from server.settings import Settings, load_settings
 from tests.support.world import Runner, TenantWorld, make_tenant
 
 CREATE = """

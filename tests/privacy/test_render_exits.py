@@ -17,12 +17,12 @@ from graphql import GraphQLObjectType
 
 from auth.permissions import Role
 from auth.principal import Principal
+from core.context import RequestContext
 from privacy.render import PiiSpec, render_row
 from resolvers.contacts import reload_contact
 from resolvers.global_ids import decode_id
 from schema.build import build_schema
 from schema.policy import POLICY_KEY
-from server.context import RequestContext
 from tests.security.conftest import (  # noqa: F401  (the fixtures)
     Demo,
     attack_settings,

@@ -6,8 +6,8 @@ import sqlite3
 import pytest
 
 from auth.permissions import Role
+from core.context import RequestContext
 from privacy.usage import truncate_ip
-from server.context import RequestContext
 from server.execution import execute_operation
 
 

@@ -7,9 +7,9 @@ import pytest
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from auth.permissions import Role
+from core.context import RequestContext
 from schema.build import build_schema
 from schema.extensions import schema_extensions
-from server.context import RequestContext
 from server.execution import execute_operation
 
 CONTACT = """mutation($input: ContactInput!, $consents: [ConsentInput!]) {

@@ -11,6 +11,7 @@ import strawberry
 from graphql import GraphQLError, build_schema, get_introspection_query, parse, validate
 from strawberry.extensions import DisableValidation, ParserCache, ValidationCache
 
+from core.settings import Limits
 from schema.limits import (
     LimitsExtension,
     TokenLimitExtension,
@@ -19,7 +20,6 @@ from schema.limits import (
     limit_validation_rules,
     limits_extensions,
 )
-from server.settings import Limits
 
 CALLS: list[str] = []
 

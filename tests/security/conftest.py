@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 from auth.permissions import Role
+from core.mail import Mailer
+from core.settings import Settings
 from server.app import create_app
-from server.mail import Mailer
 from server.seed import DEMO_PASSWORD, SeededTenant, SeedSize, seed_demo
-from server.settings import Settings
 
 SMALL = SeedSize(contacts=30, companies=5, deals=15, activities=30)
 LOG_IN = """

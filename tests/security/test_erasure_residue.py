@@ -23,11 +23,11 @@ from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
 from auth.permissions import Role
+from core.settings import Settings
 from models import Activity, ConsentEvent, Deal, ProcessingEvent
 from resolvers.global_ids import decode_id
 from server.app import create_app
 from server.seed import seed_demo
-from server.settings import Settings
 from tests.security.conftest import SMALL, Demo
 from tests.support.postgres import PostgresDatabase, create_database, dsn
 

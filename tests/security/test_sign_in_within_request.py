@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from auth.permissions import Role
 from auth.principal import Principal
+from core.context import RequestContext
 from models import AuthSession, Contact, Tenant, User
 from resolvers.global_ids import encode_id
 from schema.build import build_schema
 from schema.credential_rule import CREDENTIAL_MUTATIONS
-from server.context import RequestContext
 from server.seed import DEMO_PASSWORD
 from tests.security.conftest import Demo, unique_email
 

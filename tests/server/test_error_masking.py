@@ -23,10 +23,10 @@ from auth.accounts import add_membership, create_tenant, create_user
 from auth.permissions import Role
 from auth.principal import Principal
 from auth.sessions import issue_access_token, open_session
+from core.services import Services
+from core.settings import Settings
 from resolvers.global_ids import encode_id
 from server.app import create_app
-from server.services import Services
-from server.settings import Settings
 from tests.support.world import PASSWORD, TenantWorld
 
 SECRET = "secret internal detail"

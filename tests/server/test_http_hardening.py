@@ -25,9 +25,9 @@ from auth.accounts import add_membership, create_tenant, create_user
 from auth.permissions import Role
 from auth.principal import Principal
 from auth.sessions import issue_access_token, open_session
+from core.services import Services
+from core.settings import ConfigurationError, Settings, _new_signing_key, load_settings
 from server.app import create_app
-from server.services import Services
-from server.settings import ConfigurationError, Settings, _new_signing_key, load_settings
 from server.view import LedgerlineGraphQL
 from tests.support.world import PASSWORD
 

@@ -19,14 +19,14 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 import models.migrate
-from server.cli import app as cli_app
-from server.settings import (
+from core.settings import (
     PRODUCTION_SECRETS,
     ConfigurationError,
     Settings,
     _new_signing_key,
     load_settings,
 )
+from server.cli import app as cli_app
 
 SIGNING = "LEDGERLINE_SIGNING_KEY"
 MASTER = "LEDGERLINE_MASTER_KEY"

@@ -1,4 +1,4 @@
-"""README.md's configuration table is checked against the settings model (server/settings.py).
+"""README.md's configuration table is checked against the settings model (core/settings.py).
 
 Every variable the model reads has a row, and every row names variables the model reads;
 each row's development default is the value the model loads in a clean environment, its
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from server.settings import PRODUCTION_SECRETS, Settings, _new_signing_key, variables
+from core.settings import PRODUCTION_SECRETS, Settings, _new_signing_key, variables
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 GENERATED = "generated into the data dir"

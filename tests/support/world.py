@@ -14,11 +14,11 @@ from typing import Any
 from auth.accounts import add_membership, create_tenant, create_user
 from auth.permissions import Role
 from auth.principal import Principal
+from core.context import RequestContext
+from core.services import Services
 from schema.build import build_schema
 from schema.extensions import schema_extensions
-from server.context import RequestContext
 from server.execution import execute_operation
-from server.services import Services
 
 PASSWORD = "correct horse battery staple"
 

@@ -14,18 +14,17 @@ from typing import TYPE_CHECKING, Any
 from auth.permissions import Permission
 from auth.principal import Principal
 from auth.tokens import AccessClaims
+from core.errors import forbidden, unauthenticated
 from privacy.audit import AuditBuffer
 from privacy.crypto import TenantCipher
 from privacy.decision import RequestPolicy
-from server.errors import forbidden, unauthenticated
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from resolvers.loaders import Loaders
-    from server.services import Services
+    from core.services import Services
 
 
 _FIXED = frozenset({"principal", "_policy"})
@@ -50,7 +49,8 @@ class RequestContext:
     redactions: list[dict[str, Any]] = field(default_factory=list)
     audit: AuditBuffer = field(default_factory=AuditBuffer)
     _policy: RequestPolicy | None = None
-    _loaders: Loaders | None = None
+    loaders: Any = None
+    """The request's dataloaders, made on first use by `resolvers.loaders.loaders_of`."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         # The principal is fixed once known (policy section 4, issue 8): a bearer token's
@@ -67,14 +67,6 @@ class RequestContext:
                 RequestPolicy(p.permissions, p.purposes) if p else RequestPolicy(frozenset(), ())
             )
         return self._policy
-
-    @property
-    def loaders(self) -> Loaders:
-        if self._loaders is None:
-            from resolvers.loaders import Loaders
-
-            self._loaders = Loaders(self)
-        return self._loaders
 
     @property
     def db(self) -> AsyncSession:

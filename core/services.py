@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auth.tokens import TokenIssuer
+from core.settings import Settings
 from models.db import Database
 from privacy.keyring import KeyRing
-from server.settings import Settings
 
 
 @dataclass(eq=False)

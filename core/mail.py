@@ -32,8 +32,8 @@ import aiosmtplib
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core.settings import Settings
 from models.base import utcnow
-from server.settings import Settings
 
 log = logging.getLogger("ledgerline.mail")
 
