@@ -2,8 +2,10 @@
 
 Every request goes through `server.execution.execute_operation` (the path the HTTP
 view uses) with a real Principal of tenant 1 and is serialized with orjson the way the
-view sends it. Variants are interleaved round by round (the order rotates), so noise on
-this shared machine hits them alike; ratios are of medians taken in the same run.
+view sends it. The variants take turns request by request within rounds long enough
+for several garbage collections (`interleaved`), so noise on this shared machine hits
+them alike; a ratio is the median of the per-round ratios of CPU time (bench.stats,
+bench.cpu), with its spread and a `stable` flag. See bench/README.md.
 """
 
 from __future__ import annotations
