@@ -15,6 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from auth.tokens import AccessClaims, InvalidTokenError
 from core.services import Services
 from models import AuthSession, Membership
 from models.base import utcnow
+from models.db import enter_scope
 from privacy.purposes import Purpose
 
 SESSION_COOKIE = "ll_session"
@@ -81,36 +83,12 @@ async def open_session(
     return IssuedSession(secret, row.id)
 
 
-async def find_session(services: Services, secret: str, kind: str) -> AuthSession | None:
-    async with services.db.session(None, session_hash=hash_secret(secret)) as session:
-        row = (
-            await session.execute(
-                select(AuthSession).where(
-                    AuthSession.secret_hash == hash_secret(secret), AuthSession.kind == kind
-                )
-            )
-        ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    return row
-
-
 async def revoke_session(services: Services, session_id: uuid.UUID, user_id: uuid.UUID) -> None:
     async with services.db.session(None, user_id=user_id) as session:
         row = await session.get(AuthSession, session_id)
         if row is not None and row.revoked_at is None:
             row.revoked_at = utcnow()
             await session.commit()
-
-
-async def _membership_role(
-    services: Services, user_id: uuid.UUID, tenant_id: uuid.UUID
-) -> Role | None:
-    async with services.db.session(tenant_id, user_id=user_id) as session:
-        role = (
-            await session.execute(select(Membership.role).where(Membership.user_id == user_id))
-        ).scalar_one_or_none()
-    return Role(role) if role else None
 
 
 @dataclass(frozen=True)
@@ -158,6 +136,69 @@ async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> P
     )
 
 
+@dataclass(frozen=True)
+class CookieCredential:
+    """A browser's session cookie (its CSRF token already checked), with the purpose
+    the request declares."""
+
+    secret: str
+    purpose: Purpose | None = None
+
+    @property
+    def secret_hash(self) -> bytes:
+        return hash_secret(self.secret)
+
+
+Credential = BearerClaims | CookieCredential
+
+
+async def _principal_for_cookie(
+    session: AsyncSession, cookie: CookieCredential
+) -> Principal | None:
+    """The cookie's session row (visible to its secret's holder only), then, in the
+    scope of its user and tenant, the membership's current role; None for a cookie that
+    expired, was revoked or lost its membership (like no cookie: log-in replaces it)."""
+    row = (
+        await session.execute(
+            select(AuthSession.id, AuthSession.user_id, AuthSession.tenant_id).where(
+                AuthSession.secret_hash == cookie.secret_hash,
+                AuthSession.kind == "cookie",
+                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                AuthSession.expires_at > utcnow(),
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    await enter_scope(session, row.tenant_id, row.user_id)
+    role = (
+        await session.execute(select(Membership.role).where(Membership.user_id == row.user_id))
+    ).scalar_one_or_none()
+    if role is None:
+        return None
+    return Principal.for_role(
+        row.user_id, row.tenant_id, Role(role), "cookie", row.id, purpose=cookie.purpose
+    )
+
+
+async def resolve_principal(session: AsyncSession, credential: Credential) -> Principal | None:
+    """The one place a credential becomes the request's principal, inside the
+    operation's own transaction, for cookies and bearer tokens alike: the current role
+    and the session's revocation count from the very next request."""
+    if isinstance(credential, CookieCredential):
+        return await _principal_for_cookie(session, credential)
+    return await principal_for_claims(session, credential)
+
+
+def credential_scope(credential: Credential | None) -> dict[str, Any]:
+    """How the operation's session must be opened to resolve `credential` in it."""
+    if isinstance(credential, CookieCredential):
+        return {"tenant_id": None, "session_hash": credential.secret_hash}
+    if credential is not None:
+        return {"tenant_id": credential.tenant_id, "user_id": credential.user_id}
+    return {"tenant_id": None}
+
+
 async def principal_from_bearer(
     services: Services, token: str, purpose: Purpose | None = None
 ) -> Principal:
@@ -169,14 +210,13 @@ async def principal_from_bearer(
 async def principal_from_cookie(
     services: Services, secret: str, purpose: Purpose | None = None
 ) -> Principal:
-    """PurposeNotAllowed if the role may not act under the declared `purpose`."""
-    row = await find_session(services, secret, "cookie")
-    if row is None:
-        raise AuthenticationError("session expired")
-    role = await _membership_role(services, row.user_id, row.tenant_id)
-    if role is None:
-        raise AuthenticationError("membership no longer exists")
-    return Principal.for_role(row.user_id, row.tenant_id, role, "cookie", row.id, purpose=purpose)
+    """`resolve_principal` for a cookie in a transaction of its own (tests, tools)."""
+    cookie = CookieCredential(secret, purpose)
+    async with services.db.session(None, session_hash=cookie.secret_hash) as session:
+        principal = await resolve_principal(session, cookie)
+    if principal is None:
+        raise AuthenticationError("session expired or membership gone")
+    return principal
 
 
 def issue_access_token(services: Services, principal: Principal) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from auth.permissions import Permission
 from auth.principal import Principal
-from auth.tokens import AccessClaims
+from auth.sessions import Credential
 from core.errors import forbidden, unauthenticated
 from privacy.audit import AuditBuffer
 from privacy.crypto import TenantCipher
@@ -34,9 +34,9 @@ _FIXED = frozenset({"principal", "_policy"})
 class RequestContext:
     services: Services
     principal: Principal | None
-    claims: AccessClaims | None = None
-    """A verified bearer token whose membership and session are checked in the
-    operation's own transaction (server/execution.py), which then sets `principal`."""
+    credential: Credential | None = None
+    """A session cookie or a verified bearer token, turned into `principal` inside the
+    operation's own transaction (auth.sessions.resolve_principal, server/execution.py)."""
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     request: Request | None = None
     response: Response | None = None

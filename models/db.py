@@ -93,7 +93,16 @@ async def enter_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """Confine an open session to a tenant created inside it (sign-up, seeding): the
     application filter from now on, and on PostgreSQL the RLS scope of the current
     transaction too (it was set, empty, when the transaction began)."""
+    await enter_scope(session, tenant_id, session.info.get("user_id"))
+
+
+async def enter_scope(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID | None
+) -> None:
+    """As `enter_tenant`, with the acting user too: a request whose tenant is known
+    only once its credential is read (a session cookie) enters it here."""
     session.info["tenant_id"] = tenant_id
+    session.info["user_id"] = user_id
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         connection = await session.connection()
         await connection.execute(_SET_SCOPE, _scope_params(session.info))

@@ -19,7 +19,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from auth.principal import PurposeNotAllowed
-from auth.sessions import AuthenticationError, principal_for_claims
+from auth.sessions import AuthenticationError, credential_scope, resolve_principal
 from core.context import RequestContext
 from privacy.usage import usage_row
 
@@ -67,14 +67,18 @@ async def _execute(
     **kwargs: Any,
 ) -> ExecutionResult:
     started = time.perf_counter()
-    scope = ctx.principal or ctx.claims
-    async with ctx.services.db.session(
-        scope.tenant_id if scope else None,
-        user_id=scope.user_id if scope else None,
-    ) as session:
+    principal = ctx.principal
+    scope = (
+        {"tenant_id": principal.tenant_id, "user_id": principal.user_id}
+        if principal is not None
+        else credential_scope(ctx.credential)
+    )
+    async with ctx.services.db.session(**scope) as session:
         ctx.session = session
-        if ctx.principal is None and ctx.claims is not None:
-            ctx.principal = await principal_for_claims(session, ctx.claims)
+        if principal is None and ctx.credential is not None:
+            resolved = await resolve_principal(session, ctx.credential)
+            if resolved is not None:
+                ctx.principal = resolved
         principal = ctx.principal
         if principal is not None:
             ctx.cipher = await ctx.services.keyring.cipher(session, principal.tenant_id)

@@ -28,11 +28,11 @@ from auth.sessions import (
     PURPOSE_HEADER,
     SESSION_COOKIE,
     AuthenticationError,
+    CookieCredential,
+    Credential,
     csrf_valid,
-    principal_from_cookie,
     verify_bearer,
 )
-from auth.tokens import AccessClaims
 from core.context import RequestContext
 from core.errors import Code
 from core.services import Services
@@ -102,12 +102,9 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
                 return _error(
                     415, "UNSUPPORTED_MEDIA_TYPE", "POST requests must use application/json."
                 )
-        claims = None
         try:
             purpose = _declared_purpose(request)
-            principal = await self._principal(request, purpose)
-            if isinstance(principal, AccessClaims):
-                principal, claims = None, principal
+            credential = self._credential(request, purpose)
         except _UnknownPurpose:
             return _error(400, Code.PURPOSE_NOT_ALLOWED.value, "Unknown purpose declared.")
         except PurposeNotAllowed:
@@ -121,8 +118,8 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         state = request.scope.get("state") or {}
         context = RequestContext(
             services=self.services,
-            principal=principal,
-            claims=claims,
+            principal=None,
+            credential=credential,
             request=request,
             client_ip=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent", "")[:256] or None,
@@ -133,13 +130,13 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             return await self.run(request, context=context)
         except AuthenticationError:  # the bearer's membership or session is gone
             return _error(401, "UNAUTHENTICATED", "Your session or token is not valid.")
-        except PurposeNotAllowed:  # the bearer's current role, checked before execution
+        except PurposeNotAllowed:  # the current role, checked before execution
             return _error(403, Code.PURPOSE_NOT_ALLOWED.value, _PURPOSE_MESSAGE)
 
-    async def _principal(self, request: Request, purpose: Purpose | None) -> Any:
-        """The cookie's principal, or a verified bearer token whose principal is built in
-        the operation's transaction; either acts under `purpose` (declared) or the role's
-        default, fixed for the whole request."""
+    def _credential(self, request: Request, purpose: Purpose | None) -> Credential | None:
+        """A verified bearer token or a session cookie whose CSRF token matches; either
+        becomes the principal inside the operation's transaction, acting under
+        `purpose` (declared) or the role's default, fixed for the whole request."""
         header = request.headers.get("authorization")
         if header:
             scheme, _, token = header.partition(" ")
@@ -150,10 +147,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         if secret:
             if request.method != "GET" and not csrf_valid(secret, request.headers.get(CSRF_HEADER)):
                 raise _CsrfError()
-            try:
-                return await principal_from_cookie(self.services, secret, purpose)
-            except AuthenticationError:
-                return None  # an expired cookie is like no cookie; log-in replaces it
+            return CookieCredential(secret, purpose)
         return None
 
     async def render_graphql_ide(self, request: Request) -> Response:
