@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 
 from auth.permissions import Permission as P
-from resolvers import deal_ops as resolve
+from resolvers import deals as resolve
 from resolvers.global_ids import encode_id
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
