@@ -8,6 +8,7 @@ from models.consent import ConsentEvent, ConsentState, ProcessingEvent
 from models.contacts import Contact
 from models.deals import Deal
 from models.invitations import Invitation
+from models.privacy_requests import PrivacyRequest
 from models.tenancy import Tenant, TenantKey
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Membership",
     "PolicyAcceptance",
     "PolicyVersion",
+    "PrivacyRequest",
     "ProcessingEvent",
     "Tenant",
     "TenantKey",
