@@ -21,6 +21,7 @@ from schema.types import activities, companies, contacts, deals, members  # noqa
 
 DOMAINS = (
     "node", "contacts", "companies", "deals", "activities", "accounts", "audit", "client_storage",
+    "privacy_requests",
 )  # fmt: skip
 
 

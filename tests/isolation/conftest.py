@@ -179,6 +179,7 @@ class Seeded:
     deal_id: uuid.UUID
     activity_id: uuid.UUID
     invitation_id: uuid.UUID
+    privacy_request_id: uuid.UUID
 
     @property
     def contact_id(self) -> uuid.UUID:
@@ -190,11 +191,12 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
     on PostgreSQL), with personal data encrypted under the tenant's own key."""
     from datetime import timedelta
 
-    from auth.accounts import new_invitation_token
+    from auth.invitations import new_invitation_token
     from auth.permissions import Role
     from models import Activity, Company, Contact, Deal
     from models.base import utcnow
     from models.invitations import Invitation
+    from models.privacy_requests import PrivacyRequest
     from privacy.consent import ConsentRecord, append_consent
     from privacy.purposes import Purpose
 
@@ -257,6 +259,17 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
             expires_at=utcnow() + timedelta(days=7),
         )
         session.add(invitation)
+        privacy_request = PrivacyRequest(
+            kind="access",
+            contact_id=contacts[0].id,
+            requester="data_subject",
+            channel="email",
+            jurisdiction="gdpr",
+            received_at=utcnow(),
+            logged_by=owner,
+            due_on=(utcnow() + timedelta(days=30)).date(),
+        )
+        session.add(privacy_request)
         await session.commit()
         return Seeded(
             world.tenant_id,
@@ -265,6 +278,7 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
             deal.id,
             activity.id,
             invitation.id,
+            privacy_request.id,
         )
 
 

@@ -28,6 +28,7 @@ from models import (
     Contact,
     Deal,
     Membership,
+    PrivacyRequest,
     ProcessingEvent,
 )
 from resolvers.global_ids import encode_id
@@ -47,6 +48,7 @@ def global_ids(seeded: Seeded, world: TenantWorld) -> Ids:
         "activity": encode_id("Activity", seeded.activity_id),
         "member": encode_id("Member", world.users[Role.SALES]),
         "invitation": encode_id("Invitation", seeded.invitation_id),
+        "privacy_request": encode_id("PrivacyRequest", seeded.privacy_request_id),
         "tenant": encode_id("Tenant", world.tenant_id),
         "raw_contact": str(seeded.contact_id),
     }
@@ -61,6 +63,7 @@ def never_existing_ids() -> Ids:
         "activity": encode_id("Activity", uuid.uuid4()),
         "member": encode_id("Member", uuid.uuid4()),
         "invitation": encode_id("Invitation", uuid.uuid4()),
+        "privacy_request": encode_id("PrivacyRequest", uuid.uuid4()),
         "tenant": encode_id("Tenant", uuid.uuid4()),
         "raw_contact": str(uuid.uuid4()),
     }
@@ -107,6 +110,11 @@ CONTACT_TREE = """
 QUERIES = [
     case(
         "contact(id)", "query($id: ID!) { contact(id: $id) { id firstName email } }", one("contact")
+    ),
+    case(
+        "privacyRequest(id)",
+        "query($id: ID!) { privacyRequest(id: $id) { id status dueOn contactId } }",
+        one("privacy_request"),
     ),
     case("contact(raw uuid)", "query($id: ID!) { contact(id: $id) { id } }", one("raw_contact")),
     case("company(id)", "query($id: ID!) { company(id: $id) { id name address } }", one("company")),
@@ -344,6 +352,31 @@ MUTATIONS = [
         one("invitation"),
     ),
     case(
+        "logPrivacyRequest(contact: theirs)",
+        "mutation($id: ID!) { logPrivacyRequest(input: "
+        "{contact: $id, kind: ERASURE, channel: EMAIL}) { request { id } duplicateOf } }",
+        one("contact"),
+    ),
+    case(
+        "verifyPrivacyRequest",
+        "mutation($id: ID!) { verifyPrivacyRequest(request: $id, method: PHONE_CALLBACK) "
+        "{ request { id status } } }",
+        one("privacy_request"),
+    ),
+    *(
+        case(
+            name,
+            f"mutation($id: ID!) {{ {name}(request: $id{extra}) {{ request {{ id status }} }} }}",
+            one("privacy_request"),
+        )
+        for name, extra in (
+            ("startPrivacyRequest", ""),
+            ("extendPrivacyRequest", ', reason: "complex"'),
+            ("completePrivacyRequest", ', evidence: "done"'),
+            ("refusePrivacyRequest", ', reason: "manifestly unfounded"'),
+        )
+    ),
+    case(
         "switchTenant",
         "mutation($id: ID!) { switchTenant(tenant: $id) { ok tenant { id } } }",
         one("tenant"),
@@ -352,6 +385,7 @@ MUTATIONS = [
 
 SNAPSHOT_MODELS = (
     Contact, ConsentEvent, ConsentState, ProcessingEvent, Company, Deal, Activity, Membership,
+    PrivacyRequest,
 )  # fmt: skip
 
 

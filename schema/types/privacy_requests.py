@@ -1,0 +1,150 @@
+"""Privacy requests (policy sections 9 and 13; issue 10): a data subject's exercise of a
+right, its identity check, its status and its legal deadline.
+
+Every field is plain: a request names its subject by opaque id, and its reasons and
+completion evidence describe what was done, never personal data. Admins see whole
+requests (PRIVACY_ADMIN); an account holder sees their own requests' progress
+(`OwnPrivacyRequest`, which every member may read about themselves).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from auth.permissions import Permission as P
+from privacy.deadlines import Jurisdiction
+from privacy.request_rules import (
+    Channel,
+    Requester,
+    RequestKind,
+    RequestStatus,
+    Verification,
+    VerificationMethod,
+)
+from schema.directives import Requires, TenantScoped
+from schema.policy import plain_field
+
+RequestKindEnum = strawberry.enum(
+    RequestKind,
+    name="PrivacyRequestKind",
+    description="The right the person exercises (policy section 9).",
+)
+RequestStatusEnum = strawberry.enum(
+    RequestStatus,
+    name="PrivacyRequestStatus",
+    description="received, verified, in progress, extended (once), completed or refused; "
+    "the last two are closed.",
+)
+ChannelEnum = strawberry.enum(
+    Channel, name="PrivacyRequestChannel", description="How the request reached you."
+)
+RequesterEnum = strawberry.enum(
+    Requester,
+    name="PrivacyRequester",
+    description="Who made the request: the person themselves or an agent they authorised.",
+)
+JurisdictionEnum = strawberry.enum(
+    Jurisdiction,
+    name="PrivacyJurisdiction",
+    description="The law whose deadlines apply: gdpr (one calendar month, +2 months once) "
+    "or ccpa (45 days, +45 once, acknowledged within 10 business days).",
+)
+VerificationEnum = strawberry.enum(
+    Verification, name="IdentityVerification", description="Whether the identity is verified."
+)
+VerificationMethodEnum = strawberry.enum(
+    VerificationMethod,
+    name="IdentityVerificationMethod",
+    description="How the requester's identity was verified.",
+)
+
+
+@strawberry.type(
+    description="A data subject's request to exercise a right, with its legal deadline. "
+    "Dates are calendar days in the request's time zone.",
+    directives=[TenantScoped(), Requires(permission=P.PRIVACY_ADMIN)],
+)
+class PrivacyRequest:
+    gid: strawberry.ID = plain_field("Opaque global id of the request.", name="id")
+    kind: RequestKindEnum = plain_field("The right exercised.")  # type: ignore[valid-type]
+    contact: strawberry.ID | None = plain_field(
+        "The contact the request is about (null for an account holder's own request).",
+        name="contactId",
+    )
+    account: strawberry.ID | None = plain_field(
+        "The account holder (Member id) filing about their own account; null for a contact.",
+        name="accountId",
+    )
+    requester: RequesterEnum = plain_field("Who made the request.")  # type: ignore[valid-type]
+    channel: ChannelEnum = plain_field("How it was received.")  # type: ignore[valid-type]
+    jurisdiction: JurisdictionEnum = plain_field("The law whose deadlines apply.")  # type: ignore[valid-type]
+    received_at: datetime = plain_field("When it was received; the deadlines run from here.")
+    time_zone: str = plain_field("The IANA time zone the deadlines are counted in.")
+    verification: VerificationEnum = plain_field("Whether the identity is verified.")  # type: ignore[valid-type]
+    verification_method: VerificationMethodEnum | None = plain_field(  # type: ignore[valid-type]
+        "How the identity was verified."
+    )
+    verified_by: strawberry.ID | None = plain_field(
+        "The member (Member id) who verified the identity."
+    )
+    verified_at: datetime | None = plain_field("When the identity was verified.")
+    status: RequestStatusEnum = plain_field("Where the request stands.")  # type: ignore[valid-type]
+    due_on: date = plain_field("The last day on which the answer is on time.")
+    acknowledge_by: date | None = plain_field(
+        "CCPA: the last day to confirm receipt (10 business days); null under GDPR."
+    )
+    days_remaining: int | None = plain_field(
+        "Days from today to the due date: 0 on the due date, negative when overdue, null "
+        "once closed."
+    )
+    overdue: bool = plain_field("True while open past its due date.")
+    extended_at: datetime | None = plain_field("When the one extension was recorded.")
+    extension_reason: str | None = plain_field("Why it was extended (no personal data).")
+    started_at: datetime | None = plain_field("When work on it started.")
+    completed_at: datetime | None = plain_field("When it was completed.")
+    completion_evidence: str | None = plain_field(
+        "What was done, as evidence of completion (no personal data)."
+    )
+    refused_at: datetime | None = plain_field("When it was refused.")
+    refusal_reason: str | None = plain_field("Why it was refused (no personal data).")
+    repeats: int = plain_field(
+        "How often the same subject asked for the same right again while it was open."
+    )
+    created_at: datetime = plain_field("When it was recorded.")
+
+
+@strawberry.type(
+    description="Your own privacy request about your account, and how far it has come.",
+    directives=[TenantScoped(), Requires(permission=P.MEMBERS_READ)],
+)
+class OwnPrivacyRequest:
+    gid: strawberry.ID = plain_field("Opaque global id of the request.", name="id")
+    kind: RequestKindEnum = plain_field("The right you exercise.")  # type: ignore[valid-type]
+    jurisdiction: JurisdictionEnum = plain_field("The law whose deadlines apply.")  # type: ignore[valid-type]
+    status: RequestStatusEnum = plain_field("Where your request stands.")  # type: ignore[valid-type]
+    received_at: datetime = plain_field("When it was received.")
+    due_on: date = plain_field("The last day on which the answer is on time.")
+    days_remaining: int | None = plain_field(
+        "Days left until the due date (negative when late); null once closed."
+    )
+    refusal_reason: str | None = plain_field("Why it was refused, if it was.")
+
+
+@strawberry.type(description="The request after the change.")
+class PrivacyRequestPayload:
+    request: PrivacyRequest = plain_field("The request.")
+    duplicate_of: strawberry.ID | None = plain_field(
+        "Set when the same subject already had an open request of the same kind: the "
+        "answer is that open request (its id), and no second one was recorded."
+    )
+
+
+@strawberry.type(description="Your request as recorded.")
+class OwnPrivacyRequestPayload:
+    request: OwnPrivacyRequest = plain_field("Your request.")
+    duplicate_of: strawberry.ID | None = plain_field(
+        "Set when you already had an open request of the same kind: the answer is that "
+        "request (its id), and no second one was recorded."
+    )
