@@ -220,7 +220,8 @@ class TableMap:
     description: str
     section: str
     """The policy section listing it: 2.1 account, 2.2 customer, 2.3 usage, 8 security."""
-    subject: Subject | None
+    subjects: frozenset[Subject]
+    """Whose personal data it holds (empty: nobody's)."""
     retention: tuple[RetentionRule, ...]
     columns: Mapping[str, ColumnMap]
 
@@ -278,7 +279,7 @@ def _table(
     name: str,
     description: str,
     section: str,
-    subject: Subject | None,
+    subject: Subject | tuple[Subject, ...] | None,
     retention: tuple[RetentionRule, ...],
     purposes: Iterable[AnyPurpose] = (),
     /,
@@ -302,7 +303,10 @@ def _table(
             name, column, spec.category, chosen, retention, spec.exported, spec.erasure,
             spec.encrypted, spec.plain_reason, spec.label,
         )  # fmt: skip
-    return TableMap(name, description, section, subject, retention, MappingProxyType(built))
+    subjects = frozenset(
+        () if subject is None else (subject,) if isinstance(subject, Subject) else subject
+    )
+    return TableMap(name, description, section, subjects, retention, MappingProxyType(built))
 
 
 # Reasons a personal-data column is plain text (issue 10 plans to encrypt more).
@@ -557,14 +561,14 @@ def records_of_processing() -> tuple[ProcessingRecord, ...]:
     for purpose in (*Purpose, *ServicePurpose):
         used = [c for c in columns() if purpose in c.purposes]
         tables = tuple(dict.fromkeys(c.table for c in used))
-        subjects = {DATA_MAP[t].subject for t in tables}
+        subjects = frozenset(s for t in tables for s in DATA_MAP[t].subjects)
         records.append(
             ProcessingRecord(
                 purpose=purpose,
                 description=purpose_description(purpose),
                 lawful_basis=lawful_basis(purpose),
                 categories=frozenset(c.category for c in used if c.category is not None),
-                subjects=frozenset(s for s in subjects if s is not None),
+                subjects=subjects,
                 retention=_ordered(r for c in used for r in c.retention),
                 tables=tables,
             )

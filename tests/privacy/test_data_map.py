@@ -18,6 +18,7 @@ from privacy.data_map import (
     Erasure,
     Retention,
     ServicePurpose,
+    Subject,
     column,
     columns,
     lawful_basis,
@@ -267,3 +268,9 @@ def test_the_purpose_and_retention_lists_cover_every_purpose_and_rule():
     assert len(purpose_items()) == len([r for r in records_of_processing() if r.categories])
     assert len(retention_items()) == len(Retention.ALL)
     assert any("90 days" in item for item in retention_items())
+
+
+def test_records_name_whose_data_each_purpose_uses():
+    by_purpose = {r.purpose: r.subjects for r in records_of_processing()}
+    assert by_purpose[Purpose.SALES] == {Subject.CONTACT}
+    assert by_purpose[ServicePurpose.ACCOUNT] == {Subject.ACCOUNT_HOLDER, Subject.INVITEE}
