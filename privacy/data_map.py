@@ -177,6 +177,10 @@ class Retention:
     EXPORT_FILE = _rule(
         "export_file", "Export files prepared for a person", 7, "7 days", "their creation",
     )  # fmt: skip
+    PRIVACY_REQUEST = _rule(
+        "privacy_request", "Records of privacy requests", 730, "24 months",
+        "their completion or refusal",
+    )  # fmt: skip
     SERVICE_RECORD = _rule(
         "service_record", "Tenants, their keys and published policy texts", None,
         "while the tenant exists (policy texts: permanently)", "their creation",
@@ -219,7 +223,8 @@ class TableMap:
     name: str
     description: str
     section: str
-    """The policy section listing it: 2.1 account, 2.2 customer, 2.3 usage, 8 security."""
+    """The policy section listing it: 2.1 account, 2.2 customer, 2.3 usage, 8 security,
+    9 rights."""
     subjects: frozenset[Subject]
     """Whose personal data it holds (empty: nobody's)."""
     retention: tuple[RetentionRule, ...]
@@ -498,6 +503,23 @@ _TABLES: tuple[TableMap, ...] = (
         user_agent=plain(C.ONLINE_ID, USER_AGENT, "your browser's user agent",
                          exported=False, erasure=Erasure.KEEP),
         occurred_at=meta("when"),
+    ),
+    # -- section 9: rights ---------------------------------------------------------------
+    _table(
+        "privacy_request", "Privacy requests: a person's exercise of a right (issue 10)",
+        "9", (Subject.CONTACT, Subject.ACCOUNT_HOLDER),
+        (Retention.UNVERIFIED_INTAKE, Retention.PRIVACY_REQUEST),
+        id=meta(exported=True), tenant_id=meta(), kind=meta(exported=True),
+        contact_id=meta(), user_id=meta(), requester=meta(exported=True),
+        channel=meta(exported=True), jurisdiction=meta(exported=True),
+        received_at=meta(exported=True), time_zone=meta(), logged_by=meta(),
+        verification=meta(exported=True), verification_method=meta(), verified_by=meta(),
+        verified_at=meta(), status=meta(exported=True), due_on=meta(exported=True),
+        acknowledge_by=meta(), extended_at=meta(exported=True),
+        extension_reason=meta(exported=True), started_at=meta(),
+        completed_at=meta(exported=True), completion_evidence=meta(),
+        refused_at=meta(exported=True), refusal_reason=meta(exported=True),
+        repeats=meta(), created_at=meta(exported=True), updated_at=meta(),
     ),
     # -- section 8: security (audit, keys) -----------------------------------------------
     _table(

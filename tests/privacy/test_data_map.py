@@ -195,6 +195,7 @@ def test_documented_retention_defaults():
     assert Retention.INACTIVE_PROSPECT.period == timedelta(days=3 * 365)
     assert Retention.UNVERIFIED_INTAKE.period == timedelta(days=30)
     assert Retention.EXPORT_FILE.period == timedelta(days=7)
+    assert Retention.PRIVACY_REQUEST.period == timedelta(days=730)
     assert Retention.AUDIT.period is None
     assert Retention.AUDIT.period_text == "as long as the law asks"
 
