@@ -58,7 +58,7 @@ class BackoffPolicy:
         if failures <= self.free_failures:
             return 0
         exponent = min(failures - self.free_failures - 1, 32)
-        return min(self.cap_s, self.base_s * 2**exponent)
+        return min(self.cap_s, self.base_s * (1 << exponent))
 
 
 # A shared office or carrier NAT puts many honest users behind one address, so the

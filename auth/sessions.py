@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from auth.permissions import Role
 from auth.principal import Principal
@@ -116,12 +117,12 @@ async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> P
     default; PurposeNotAllowed if the current role may not act under it."""
     row = (
         await session.execute(
-            select(Membership.role, AuthSession.revoked_at)
-            .join(AuthSession, AuthSession.user_id == Membership.user_id)
+            select(col(Membership.role), col(AuthSession.revoked_at))
+            .join(AuthSession, col(AuthSession.user_id) == Membership.user_id)
             .where(
-                Membership.user_id == claims.user_id,
-                AuthSession.id == claims.session_id,
-                AuthSession.tenant_id == claims.tenant_id,
+                col(Membership.user_id) == claims.user_id,
+                col(AuthSession.id) == claims.session_id,
+                col(AuthSession.tenant_id) == claims.tenant_id,
             )
         )
     ).first()
@@ -160,11 +161,11 @@ async def _principal_for_cookie(
     expired, was revoked or lost its membership (like no cookie: log-in replaces it)."""
     row = (
         await session.execute(
-            select(AuthSession.id, AuthSession.user_id, AuthSession.tenant_id).where(
-                AuthSession.secret_hash == cookie.secret_hash,
-                AuthSession.kind == "cookie",
-                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-                AuthSession.expires_at > utcnow(),
+            select(col(AuthSession.id), col(AuthSession.user_id), col(AuthSession.tenant_id)).where(
+                col(AuthSession.secret_hash) == cookie.secret_hash,
+                col(AuthSession.kind) == "cookie",
+                col(AuthSession.revoked_at).is_(None),
+                col(AuthSession.expires_at) > utcnow(),
             )
         )
     ).first()
@@ -172,7 +173,9 @@ async def _principal_for_cookie(
         return None
     await enter_scope(session, row.tenant_id, row.user_id)
     role = (
-        await session.execute(select(Membership.role).where(Membership.user_id == row.user_id))
+        await session.execute(
+            select(col(Membership.role)).where(col(Membership.user_id) == row.user_id)
+        )
     ).scalar_one_or_none()
     if role is None:
         return None

@@ -26,14 +26,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosmtplib
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from core.settings import Settings
 from models.base import utcnow
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 log = logging.getLogger("ledgerline.mail")
 
@@ -172,18 +176,18 @@ class Mailer:
             await asyncio.gather(*list(self._tasks))
 
 
-def mailer(services: Any) -> Mailer:
+def mailer(services: Services) -> Mailer:
     """The process's mailer (`services.extras["mailer"]`, made on first use)."""
-    found = services.extras.get(_MAILER)
+    found: Mailer | None = services.extras.get(_MAILER)
     if found is None:
         found = services.extras[_MAILER] = Mailer(services.settings)
     return found
 
 
-def send_after_commit(session: Any, services: Any, mail: Mail) -> None:
+def send_after_commit(session: AsyncSession | Session, services: Services, mail: Mail) -> None:
     """Queue `mail` on `session`: sent when its transaction commits, dropped if it rolls
     back (a refused mutation mails nobody)."""
-    sync = getattr(session, "sync_session", session)
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
     if not sync.in_transaction():
         sync.begin()  # the transaction the mail belongs to (no connection is taken yet)
     session.info.setdefault(_PENDING, []).append((mailer(services), mail))

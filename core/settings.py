@@ -32,7 +32,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.dataclasses import dataclass
+from pydantic.dataclasses import dataclass, is_pydantic_dataclass
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -190,37 +190,45 @@ class Limits:
     """
 
     max_body_bytes: Positive = Field(
-        64 * 1024,
+        default=64 * 1024,
         validation_alias="LEDGERLINE_MAX_BODY_BYTES",
         description="request body cap, checked before parsing",
     )
     max_tokens: Positive = Field(
-        2000,
+        default=2000,
         validation_alias="LEDGERLINE_MAX_TOKENS",
         description="GraphQL document token limit",
     )
     max_depth: Positive = Field(
-        10, validation_alias="LEDGERLINE_MAX_DEPTH", description="selection depth limit"
+        default=10, validation_alias="LEDGERLINE_MAX_DEPTH", description="selection depth limit"
     )
     max_aliases: Positive = Field(
-        15, validation_alias="LEDGERLINE_MAX_ALIASES", description="aliases per operation"
+        default=15, validation_alias="LEDGERLINE_MAX_ALIASES", description="aliases per operation"
     )
     max_directives: Positive = Field(
-        9,
+        default=9,
         validation_alias="LEDGERLINE_MAX_DIRECTIVES",
         description="directive uses per operation",
     )
     max_cost: Positive = Field(
-        50_000,
+        default=50_000,
         validation_alias="LEDGERLINE_MAX_COST",
         description="static cost limit (fields multiplied by page sizes)",
     )
     max_page_size: Positive = Field(
-        100, validation_alias="LEDGERLINE_MAX_PAGE_SIZE", description="largest `first`/`last`"
+        default=100,
+        validation_alias="LEDGERLINE_MAX_PAGE_SIZE",
+        description="largest `first`/`last`",
     )
 
 
-LIMIT_FIELDS: dict[str, FieldInfo] = Limits.__pydantic_fields__
+def _dataclass_fields(cls: type) -> dict[str, FieldInfo]:
+    if not is_pydantic_dataclass(cls):
+        raise TypeError(f"{cls.__name__} is not a pydantic dataclass")
+    return cls.__pydantic_fields__
+
+
+LIMIT_FIELDS: dict[str, FieldInfo] = _dataclass_fields(Limits)
 
 
 class _DeclaredVariables(EnvSettingsSource):

@@ -86,7 +86,8 @@ class _ImmediateQueue:
 class InLoopConnection:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._connection = conn  # SQLAlchemy checks it is truthy before commit/rollback
+        # SQLAlchemy checks it is truthy before commit/rollback
+        self._connection: sqlite3.Connection | None = conn
         self._tx = _ImmediateQueue()
 
     @property

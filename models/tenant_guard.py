@@ -14,13 +14,14 @@ A session's scope lives in `session.info`:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import ClauseElement, TextClause
 
 from models.accounts import Membership
 from models.base import is_tenant_scoped
@@ -34,7 +35,7 @@ def _scoped_classes() -> list[type]:
     from sqlmodel import SQLModel
 
     classes = []
-    for mapper in SQLModel._sa_registry.mappers:  # type: ignore[attr-defined]
+    for mapper in SQLModel._sa_registry.mappers:
         if is_tenant_scoped(mapper.class_):
             classes.append(mapper.class_)
     return classes
@@ -47,7 +48,7 @@ _SCOPED_TABLES: set[str] = set()
 def scoped_classes() -> list[type]:
     if not _SCOPED:
         _SCOPED.extend(_scoped_classes())
-        _SCOPED_TABLES.update(cls.__table__.name for cls in _SCOPED)  # type: ignore[attr-defined]
+        _SCOPED_TABLES.update(inspect(cls).local_table.name for cls in _SCOPED)
     return _SCOPED
 
 
@@ -66,9 +67,11 @@ def _touches_scoped_table(state: ORMExecuteState, mappers: Any) -> bool:
         return True
     # No tenant entity at the top: look everywhere, subqueries included, because loader
     # criteria only reach tables that appear through ORM entities.
+    statement = state.statement
+    assert isinstance(statement, ClauseElement)  # every ORM statement is one
     return any(
         isinstance(element, Table) and element.name in _SCOPED_TABLES
-        for element in visitors.iterate(state.statement)
+        for element in visitors.iterate(statement)
     )
 
 
@@ -129,9 +132,13 @@ def _check_insert(state: ORMExecuteState, tenant_id: uuid.UUID | None) -> None:
     if getattr(stmt, "select", None) is not None:
         raise TenantScopeError("INSERT ... SELECT into tenant tables is refused")
     params = state.parameters
-    rows: list[dict[str, Any]] = (
-        list(params) if isinstance(params, list) else [params] if params else []
-    )
+    rows: list[Mapping[str, Any]]
+    if isinstance(params, Mapping):
+        rows = [params] if params else []
+    elif params:  # executemany: a sequence of mappings
+        rows = list(params)
+    else:
+        rows = []
     values = getattr(stmt, "_values", None)
     if values:
         rows.append({_key(k): _literal(v) for k, v in values.items()})

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from auth.permissions import Permission
 from models.activities import Activity
@@ -52,7 +53,9 @@ def derive_state(events: list[ConsentEvent]) -> tuple[str | None, str | None, bo
 
 def default_basis(purpose: Purpose) -> LawfulBasis:
     rule = PURPOSES[purpose]
-    return LawfulBasis.CONSENT if rule.requires_consent else rule.default_basis  # type: ignore[return-value]
+    if rule.requires_consent or rule.default_basis is None:  # None: consent needed
+        return LawfulBasis.CONSENT
+    return rule.default_basis
 
 
 WIDENING = frozenset({"granted", "objection_withdrawn"})
@@ -101,7 +104,8 @@ async def append_consent(
     basis = record.lawful_basis
     if record.status == "granted" and basis is None:
         basis = default_basis(record.purpose)
-    event = ConsentEvent(
+    # tenant_id: stamped at flush by the tenant guard (models/tenant_guard.py).
+    event = ConsentEvent(  # type: ignore[call-arg]
         contact_id=contact_id,
         purpose=record.purpose.value,
         status=record.status,
@@ -116,13 +120,15 @@ async def append_consent(
     current = (
         await session.execute(
             select(ConsentState).where(
-                ConsentState.contact_id == contact_id,
-                ConsentState.purpose == record.purpose.value,
+                col(ConsentState.contact_id) == contact_id,
+                col(ConsentState.purpose) == record.purpose.value,
             )
         )
     ).scalar_one_or_none()
     if current is None:
-        current = ConsentState(contact_id=contact_id, purpose=record.purpose.value)
+        current = ConsentState(  # type: ignore[call-arg]  # tenant_id: stamped at flush
+            contact_id=contact_id, purpose=record.purpose.value
+        )
         session.add(current)
     if record.status in ("granted", "withdrawn"):
         current.status = record.status
@@ -143,6 +149,7 @@ async def set_restriction(
     contact.updated_at = utcnow()
     session.add(
         ProcessingEvent(
+            tenant_id=contact.tenant_id,
             contact_id=contact.id,
             kind="restricted" if restricted else "restriction_lifted",
             reason=reason,
@@ -175,7 +182,7 @@ async def _erase_consent_text(session: AsyncSession, contact_id: uuid.UUID) -> N
         return
     await session.execute(
         update(ConsentEvent)
-        .where(ConsentEvent.contact_id == contact_id)
+        .where(col(ConsentEvent.contact_id) == contact_id)
         .values(source=_shell(ConsentEvent.source), evidence=_shell(ConsentEvent.evidence))
     )
 
@@ -198,30 +205,38 @@ async def erase_contact(
     contact.erased_at = now
     contact.updated_at = now
     await session.flush()  # erased_at is what the consent-text function checks
-    their_deals = select(Deal.id).where(Deal.primary_contact_id == contact.id)
+    their_deals = select(col(Deal.id)).where(col(Deal.primary_contact_id) == contact.id)
     await session.execute(
         update(Activity)
         .where(
             or_(
-                Activity.subject_contact_id == contact.id,
-                Activity.contact_id == contact.id,
-                Activity.deal_id.in_(their_deals),
+                col(Activity.subject_contact_id) == contact.id,
+                col(Activity.contact_id) == contact.id,
+                col(Activity.deal_id).in_(their_deals),
             )
         )
         .values(subject=ERASED_TEXT, body_enc=None, updated_at=now)
     )
     await session.execute(
         update(Deal)
-        .where(Deal.primary_contact_id == contact.id)
+        .where(col(Deal.primary_contact_id) == contact.id)
         .values(title=ERASED_TEXT, updated_at=now)
     )
     await session.execute(
         update(ProcessingEvent)
-        .where(ProcessingEvent.contact_id == contact.id, ProcessingEvent.reason.is_not(None))
+        .where(
+            col(ProcessingEvent.contact_id) == contact.id, col(ProcessingEvent.reason).is_not(None)
+        )
         .values(reason=ERASED_TEXT)
     )
     await _erase_consent_text(session, contact.id)
     session.add(
-        ProcessingEvent(contact_id=contact.id, kind="erased", reason=reason, recorded_by=actor)
+        ProcessingEvent(
+            tenant_id=contact.tenant_id,
+            contact_id=contact.id,
+            kind="erased",
+            reason=reason,
+            recorded_by=actor,
+        )
     )
     await session.flush()

@@ -11,6 +11,7 @@ import uuid
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.base import utcnow
 from models.db import Database
@@ -53,8 +54,8 @@ class KeyRing:
             return cached[0]
         row = (
             await session.execute(
-                select(TenantKey.master_key_id, TenantKey.wrapped_key).where(
-                    TenantKey.tenant_id == owner
+                select(col(TenantKey.master_key_id), col(TenantKey.wrapped_key)).where(
+                    col(TenantKey.tenant_id) == owner
                 )
             )
         ).one_or_none()
@@ -85,7 +86,7 @@ class KeyRing:
     async def rewrap(self, session: AsyncSession, owner: uuid.UUID) -> bool:
         """Re-wrap one data key under the active master key; True if it changed."""
         key = (
-            await session.execute(select(TenantKey).where(TenantKey.tenant_id == owner))
+            await session.execute(select(TenantKey).where(col(TenantKey.tenant_id) == owner))
         ).scalar_one_or_none()
         if key is None or key.master_key_id == self._active:
             return False
@@ -97,7 +98,7 @@ class KeyRing:
 
     async def shred(self, session: AsyncSession, owner: uuid.UUID) -> None:
         """Destroy a data key: every value it encrypted becomes unreadable."""
-        await session.execute(delete(TenantKey).where(TenantKey.tenant_id == owner))
+        await session.execute(delete(TenantKey).where(col(TenantKey.tenant_id) == owner))
         self._cache.pop(owner, None)
 
     def forget(self, owner: uuid.UUID) -> None:

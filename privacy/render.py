@@ -70,12 +70,14 @@ def render(
     if verdict is Verdict.SHOW:  # the common case, kept to one call
         raw = getattr(row, spec.source)
         return (raw if raw is None or spec.decode == "none" else decrypt(raw)), None
-    reason = decision.reason.value  # type: ignore[union-attr]  # set for MASK and REDACT
+    assert decision.reason is not None  # set for MASK and REDACT
+    reason = decision.reason.value
     if verdict is Verdict.MASK:
         raw = getattr(row, spec.source)
         if raw is None:
             return None, None
-        masked = apply_mask(spec.policy.mask, _plain(spec, raw, decrypt))  # type: ignore[arg-type]
+        assert spec.policy.mask is not None  # a MASK decision needs a declared mask
+        masked = apply_mask(spec.policy.mask, _plain(spec, raw, decrypt))
         entry: Redaction = {"path": [], "reason": reason, "category": spec.category_name}
         entry["masked"] = True
         return masked, entry

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.consent import ConsentState
 from models.contacts import Contact
@@ -41,7 +42,7 @@ async def load_standings(
     if not ids:
         return {}
     rows = await session.execute(
-        select(Contact.id, standings_of(Contact.id)).where(Contact.id.in_(ids))
+        select(col(Contact.id), standings_of(Contact.id)).where(col(Contact.id).in_(ids))
     )
     return {contact_id: parse_standings(text) for contact_id, text in rows}
 

@@ -9,9 +9,8 @@ purpose) may use that category; this clause mirrors `privacy.decision.subject_ob
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlmodel import col
 
 from models.consent import ConsentState
 from models.contacts import Contact
@@ -19,36 +18,40 @@ from privacy.categories import DataCategory
 from privacy.purposes import PURPOSES, LawfulBasis, Purpose
 
 
-def _purpose_lawful(purpose: Purpose) -> Any:
+def _purpose_lawful(purpose: Purpose) -> ColumnElement[bool]:
     rule = PURPOSES[purpose]
-    state = select(ConsentState.contact_id).where(
-        ConsentState.contact_id == Contact.id,
-        ConsentState.tenant_id == Contact.tenant_id,
-        ConsentState.purpose == purpose.value,
+    state = select(col(ConsentState.contact_id)).where(
+        col(ConsentState.contact_id) == Contact.id,
+        col(ConsentState.tenant_id) == Contact.tenant_id,
+        col(ConsentState.purpose) == purpose.value,
     )
     if rule.requires_consent:
         return exists(
-            state.where(ConsentState.status == "granted", ConsentState.objected.is_(False))
+            state.where(
+                col(ConsentState.status) == "granted", col(ConsentState.objected).is_(False)
+            )
         )
     li = LawfulBasis.LEGITIMATE_INTEREST.value
     default_is_li = rule.default_basis is LawfulBasis.LEGITIMATE_INTEREST
-    basis_is_li = ConsentState.lawful_basis == li
+    basis_is_li: ColumnElement[bool] = col(ConsentState.lawful_basis) == li
     if default_is_li:
-        basis_is_li = or_(basis_is_li, ConsentState.lawful_basis.is_(None))
+        basis_is_li = or_(basis_is_li, col(ConsentState.lawful_basis).is_(None))
     objection_counts = true() if rule.objection_absolute else basis_is_li
     blocked = or_(
-        ConsentState.status == "withdrawn",
-        and_(ConsentState.objected.is_(True), objection_counts),
+        col(ConsentState.status) == "withdrawn",
+        and_(col(ConsentState.objected).is_(True), objection_counts),
     )
     return ~exists(state.where(blocked))
 
 
-def visible_subjects_clause(purposes: tuple[Purpose, ...], category: DataCategory) -> Any:
+def visible_subjects_clause(
+    purposes: tuple[Purpose, ...], category: DataCategory
+) -> ColumnElement[bool]:
     applicable = [p for p in purposes if category in PURPOSES[p].categories]
     if not applicable:
         return false()
     return and_(
-        Contact.erased_at.is_(None),
-        Contact.restricted.is_(False),
+        col(Contact.erased_at).is_(None),
+        col(Contact.restricted).is_(False),
         or_(*[_purpose_lawful(p) for p in applicable]),
     )
