@@ -21,7 +21,7 @@ from schema.types import activities, companies, contacts, deals, members  # noqa
 
 DOMAINS = (
     "node", "contacts", "companies", "deals", "activities", "accounts", "audit", "client_storage",
-    "privacy_requests",
+    "privacy_requests", "privacy_policy",
 )  # fmt: skip
 
 
