@@ -1,19 +1,17 @@
-"""Account services: creating tenants with their owner, users, memberships.
+"""Account services: creating tenants with their owner, users, memberships, and
+reading a user's memberships.
 
-Used by sign-up, invitations and the demo seed; the GraphQL mutations wrap these.
+Used by sign-in, sign-up, invitations and the demo seed; the GraphQL mutations wrap these.
 Policy sections 2.1 (account information), 10 (18+) and 12 (policy acknowledgement).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,7 +25,6 @@ from models.db import enter_tenant
 
 CURRENT_POLICY_VERSION = "2026-11-01"
 MINIMUM_AGE = 18
-INVITATION_TTL = timedelta(days=7)
 
 
 def age_on(born: date, today: date) -> int:
@@ -41,6 +38,51 @@ def is_adult(born: date, today: date | None = None) -> bool:
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug[:60] or "tenant"
+
+
+@dataclass(frozen=True)
+class AccountTenant:
+    """A tenant as its members see it."""
+
+    id: uuid.UUID
+    name: str
+    slug: str
+    region: str
+
+
+@dataclass(frozen=True)
+class AccountMembership:
+    tenant: AccountTenant
+    role: Role
+    created_at: datetime
+
+
+async def memberships_of(services: Services, user_id: uuid.UUID) -> list[AccountMembership]:
+    """All of the user's memberships, oldest first (a session scoped to the user)."""
+    async with services.db.session(None, user_scope=user_id) as session:
+        result = await session.execute(
+            select(
+                Membership.role,
+                Membership.created_at,
+                Tenant.id,
+                Tenant.name,
+                Tenant.slug,
+                Tenant.region,
+            )
+            .join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(Membership.user_id == user_id)
+            .order_by(Membership.created_at, Tenant.id)
+        )
+        return [
+            AccountMembership(AccountTenant(tid, name, slug, region), Role(role), created)
+            for role, created, tid, name, slug, region in result
+        ]
+
+
+def membership_in(
+    memberships: list[AccountMembership], tenant_id: uuid.UUID | None
+) -> AccountMembership | None:
+    return next((m for m in memberships if m.tenant.id == tenant_id), None)
 
 
 @dataclass(frozen=True)
@@ -115,32 +157,6 @@ async def add_membership(
 ) -> None:
     session.add(Membership(tenant_id=tenant_id, user_id=user_id, role=role.value))  # type: ignore[attr-defined]
     await session.flush()  # type: ignore[attr-defined]
-
-
-def new_invitation_token(tenant_id: uuid.UUID) -> tuple[str, bytes]:
-    """A single-use invitation token and the SHA-256 that is stored of it.
-
-    The token carries the tenant it belongs to (the invitee learns nothing they are not
-    told in the mail) beside 32 random bytes: accepting it opens a session confined to
-    that tenant, so the lookup passes the tenant guard and row-level security like any
-    other tenant read.
-    """
-    raw = tenant_id.bytes + secrets.token_bytes(32)
-    token = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-    return token, hash_invitation_token(token)
-
-
-def hash_invitation_token(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
-def invitation_tenant(token: str) -> uuid.UUID | None:
-    """The tenant an invitation token names, or None for anything malformed."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (ValueError, binascii.Error):
-        return None
-    return uuid.UUID(bytes=raw[:16]) if len(raw) == 48 else None
 
 
 async def bootstrap(services: Services) -> None:

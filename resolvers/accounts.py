@@ -1,13 +1,9 @@
-"""Accounts and sign-in: sign-up, log-in, tokens, tenant switch, log-out, members.
+"""Accounts and sign-in: sign-up, log-in, tokens, tenant switch, log-out and `me`.
 
-Thin over auth/: the services there create tenants, users and sessions; this module
-validates input, keeps the refusals free of side effects and of account enumeration
-where it matters (sign-up, log-in), and maps every failure to a stable AppError code.
-
-Sessions used here:
-- unauthenticated operations (sign-up, log-in, refresh) never touch `ctx.db` (it has
-  no tenant); they open their own short sessions and commit what must survive;
-- member management writes through `ctx.db` (tenant-scoped), so a refusal rolls back.
+Thin over auth/ (`auth.sign_up`, `auth.sign_in`), where the security rules live: here
+the input is validated, ids are decoded, the cookies of a browser session are set on
+the response and the account is shown. Sign-up, log-in and refresh never touch
+`ctx.db` (it has no tenant): auth/ opens its own short sessions.
 """
 
 from __future__ import annotations
@@ -17,66 +13,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
-from auth.accounts import add_membership, create_tenant, create_user, is_adult
-from auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from auth import sign_in as auth_sign_in
+from auth import sign_up as auth_sign_up
+from auth.accounts import AccountMembership, AccountTenant, memberships_of
 from auth.permissions import Permission, Role
 from auth.principal import Principal
-from auth.sessions import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    csrf_token_for,
-    hash_secret,
-    issue_access_token,
-    open_session,
-    revoke_session,
-)
-from core import mail
-from core.errors import AppError, Code, bad_input, not_found, unauthenticated
-from core.mail import mailer, send_after_commit
-from core.ratelimit import RateLimitExceeded, enforce
-from models import AuthSession, Membership, Tenant, User
-from models.base import utcnow
+from auth.sessions import CSRF_COOKIE, SESSION_COOKIE, csrf_token_for
+from auth.throttle import limit_auth
+from core.errors import unauthenticated
+from core.services import Services
+from models import User
 from models.tenancy import DATA_REGIONS
 from privacy.decision import RequestPolicy
 from privacy.purposes import Purpose
 from resolvers import validation
 from resolvers.global_ids import encode_id, try_decode
-
-INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
-
-
-# --- errors ------------------------------------------------------------------------
-
-
-def invalid_credentials() -> AppError:
-    return AppError(Code.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
-
-
-def rate_limited(exc: RateLimitExceeded) -> AppError:
-    return AppError(
-        Code.RATE_LIMITED,
-        f"Too many attempts. Try again in {exc.retry_after_s} seconds.",
-        retryAfter=exc.retry_after_s,
-    )
-
-
-def _invalid_refresh() -> AppError:
-    return AppError(Code.UNAUTHENTICATED, "This refresh token is not valid. Sign in again.")
-
-
-async def _limit_auth(ctx: Any) -> None:
-    """The stricter `auth` bucket per client IP (skipped when no limiter is wired)."""
-    limiter = ctx.services.extras.get("rate_limiter")
-    if limiter is None:
-        return
-    try:
-        await enforce(limiter, "auth", f"ip:{ctx.client_ip or 'unknown'}")
-    except RateLimitExceeded as exc:
-        raise rate_limited(exc) from exc
-
 
 # --- read models -------------------------------------------------------------------
 
@@ -92,12 +43,20 @@ class TenantRow:
     def gid(self) -> str:
         return encode_id("Tenant", self.id)
 
+    @classmethod
+    def of(cls, tenant: AccountTenant) -> TenantRow:
+        return cls(tenant.id, tenant.name, tenant.slug, tenant.region)
+
 
 @dataclass
 class MembershipInfo:
     tenant: TenantRow
     role: Role
     created_at: datetime
+
+    @classmethod
+    def of(cls, membership: AccountMembership) -> MembershipInfo:
+        return cls(TenantRow.of(membership.tenant), membership.role, membership.created_at)
 
 
 @dataclass
@@ -149,36 +108,14 @@ class SignUpData:
     marketing_opt_in: bool = False
 
 
-async def _memberships(services: Any, user_id: uuid.UUID) -> list[MembershipInfo]:
-    """All of the user's memberships, oldest first (a session scoped to the user)."""
-    async with services.db.session(None, user_scope=user_id) as session:
-        result = await session.execute(
-            select(
-                Membership.role,
-                Membership.created_at,
-                Tenant.id,
-                Tenant.name,
-                Tenant.slug,
-                Tenant.region,
-            )
-            .join(Tenant, Tenant.id == Membership.tenant_id)
-            .where(Membership.user_id == user_id)
-            .order_by(Membership.created_at, Tenant.id)
-        )
-        return [
-            MembershipInfo(TenantRow(tid, name, slug, region), Role(role), created)
-            for role, created, tid, name, slug, region in result
-        ]
-
-
-async def load_me(services: Any, principal: Principal, *, holder: bool = False) -> MeRow:
+async def load_me(services: Services, principal: Principal, *, holder: bool = False) -> MeRow:
     """The principal's own account; `holder`: decided for the account holder, not for the
     request's caller (the payload of a sign-in, whose caller is who they were before)."""
     async with services.db.session(None) as session:
         user = await session.get(User, principal.user_id)
     if user is None:
         raise unauthenticated()
-    memberships = await _memberships(services, principal.user_id)
+    memberships = [MembershipInfo.of(m) for m in await memberships_of(services, principal.user_id)]
     current = next((m for m in memberships if m.tenant.id == principal.tenant_id), None)
     if current is None:
         raise unauthenticated()
@@ -208,89 +145,27 @@ async def me(ctx: Any) -> MeRow:
 # --- sign-up -----------------------------------------------------------------------
 
 
-def _check_sign_up(data: SignUpData) -> tuple[str, str, str]:
-    """Every refusal happens here, before anything is written."""
+async def sign_up(ctx: Any, data: SignUpData) -> None:
+    """Rate limited, then every refusal (input, then the sign-up rules) before anything
+    is read or written; the answer is the same whether or not the address has an
+    account (`auth.sign_up`)."""
+    await limit_auth(ctx.services, ctx.client_ip)
     email = validation.email(data.email)
     assert email is not None
     name = validation.text(data.display_name, "displayName", 200, required=True)
     org = validation.text(data.organisation_name, "organisationName", 200, required=True)
     validation.choice(data.region, DATA_REGIONS, "region")
-    if not data.accept_privacy_policy:
-        raise bad_input(
-            "You must accept the privacy policy to create an account.", "acceptPrivacyPolicy"
-        )
-    if data.marketing_opt_in:
-        raise bad_input(
-            "Ledgerline sends no marketing to account holders; marketingOptIn must be false.",
-            "marketingOptIn",
-        )
-    born = data.date_of_birth
-    if born > date.today() or born.year < 1900:
-        raise bad_input("dateOfBirth must be a date in the past.", "dateOfBirth")
-    if not is_adult(born):
-        raise AppError(
-            Code.AGE_REQUIREMENT_NOT_MET,
-            "You must be at least 18 years old to use Ledgerline.",
-            field="dateOfBirth",
-        )
-    problem = password_problem(data.password, email)
-    if problem is not None:
-        raise AppError(Code.WEAK_PASSWORD, problem, field="password")
-    return email, name or "", org or ""
-
-
-SIGN_UP_MESSAGE = (
-    "Thank you. We sent a message to this address: if it had no account yet, it has "
-    "one now and you can sign in with logIn; if it already had one, the message says "
-    "what to do."
-)
-"""The one answer of signUp, whether or not the address already has an account."""
-
-
-async def _holder_address(services: Any, email: str) -> str | None:
-    """The stored address of the account registered with `email`, if there is one."""
-    cipher = await services.keyring.platform_cipher(services.db)
-    async with services.db.session(None) as session:
-        found = (
-            await session.execute(
-                select(User.email_enc).where(User.email_bidx == cipher.blind_index(email))
-            )
-        ).scalar_one_or_none()
-    return cipher.decrypt(found) if found is not None else None
-
-
-async def sign_up(ctx: Any, data: SignUpData) -> None:
-    """A tenant, its owner and the policy acceptance in one transaction, and a welcome
-    mail; no credentials (the new owner signs in with logIn).
-
-    An address that already has an account: nothing is created, its holder is told by
-    mail, and the caller gets the very same answer after the same password-hash work
-    (no enumeration, like logIn). Only the birth year is stored (policy section 10).
-    Every validation refusal happens before, and regardless of, that lookup.
-    """
-    await _limit_auth(ctx)
-    email, name, org = _check_sign_up(data)
-    services = ctx.services
-    holder = await _holder_address(services, email)
-    if holder is not None:
-        hash_password(data.password)  # the work create_user does for a new account
-        mailer(services).send_later(mail.sign_up_attempt(to=holder))
-        return
-    async with services.db.session(None) as session:
-        tenant = await create_tenant(services, session, org, data.region)
-        user = await create_user(
-            services, session, email, name, data.password, data.date_of_birth.year
-        )
-        await add_membership(session, tenant.id, user.id, Role.OWNER)
-        send_after_commit(session, services, mail.welcome(to=email, display_name=name))
-        try:
-            await session.commit()
-        except IntegrityError:
-            holder = await _holder_address(services, email)
-            if holder is None:
-                raise
-    if holder is not None:  # a concurrent sign-up with the same address won
-        mailer(services).send_later(mail.sign_up_attempt(to=holder))
+    checked = auth_sign_up.SignUp(
+        email=email,
+        password=data.password,
+        display_name=name or "",
+        organisation_name=org or "",
+        date_of_birth=data.date_of_birth,
+        region=data.region,
+        accept_privacy_policy=data.accept_privacy_policy,
+        marketing_opt_in=data.marketing_opt_in,
+    )
+    await auth_sign_up.sign_up(ctx.services, checked)
 
 
 # --- sign-in, tokens, tenant switch, log-out ---------------------------------------
@@ -325,148 +200,52 @@ def _clear_cookies(ctx: Any) -> None:
     ctx.response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, samesite="strict")
 
 
-async def _sign_in(
-    ctx: Any, user_id: uuid.UUID, tenant_id: uuid.UUID, role: Role, *, cookie: bool = True
-) -> SignedIn:
-    """A refresh session and its access token, plus a cookie session for browsers.
-
-    The request's own principal never changes (credentials apply from the next request):
-    only the payload's `me`, the account holder's own data, is shown to its holder.
-    """
-    services = ctx.services
-    refresh = await open_session(services, user_id, tenant_id, "refresh")
-    principal = Principal.for_role(user_id, tenant_id, role, "bearer", refresh.session_id)
-    access = issue_access_token(services, principal)
-    if cookie and ctx.response is not None:
-        browser = await open_session(services, user_id, tenant_id, "cookie")
-        _set_cookies(ctx, browser.secret)
-    me_row = await load_me(services, principal, holder=True)
-    return SignedIn(access, refresh.secret, services.tokens.ttl_s, me_row.current_tenant, me_row)
+async def _signed_in(ctx: Any, credentials: auth_sign_in.Credentials) -> SignedIn:
+    """The browser's cookies set, and the account shown to its holder: the request's own
+    principal never changes (credentials apply from the next request)."""
+    if credentials.cookie_secret is not None:
+        _set_cookies(ctx, credentials.cookie_secret)
+    me_row = await load_me(ctx.services, credentials.principal, holder=True)
+    return SignedIn(
+        credentials.access_token,
+        credentials.refresh_token,
+        credentials.expires_in,
+        me_row.current_tenant,
+        me_row,
+    )
 
 
 async def log_in(ctx: Any, email: str, password: str, tenant: str | None) -> SignedIn:
-    """Unknown email and wrong password: same code, same message, same work (the
-    dummy hash), same backoff."""
-    services = ctx.services
-    ip = ctx.client_ip or "unknown"
-    await _limit_auth(ctx)
-    backoff = services.extras.get("login_backoff")
-    if backoff is not None:
-        try:
-            await backoff.check(email, ip)
-        except RateLimitExceeded as exc:
-            raise rate_limited(exc) from exc
-    cipher = await services.keyring.platform_cipher(services.db)
-    async with services.db.session(None) as session:
-        user = (
-            await session.execute(select(User).where(User.email_bidx == cipher.blind_index(email)))
-        ).scalar_one_or_none()
-    ok = verify_password(user.password_hash if user else None, password)
-    memberships = await _memberships(services, user.id) if ok and user else []
-    if not ok or user is None or not memberships:
-        if backoff is not None:
-            await backoff.record_failure(email, ip)
-        raise invalid_credentials()
-    if backoff is not None:
-        await backoff.record_success(email, ip)
-    chosen = memberships[0]
-    if tenant is not None:
-        wanted = try_decode(tenant, "Tenant")
-        chosen = next((m for m in memberships if m.tenant.id == wanted), None)  # type: ignore[assignment]
-        if chosen is None:
-            raise not_found("tenant")
-    async with services.db.session(None) as session:
-        row = await session.get(User, user.id)
-        assert row is not None
-        row.last_login_at = utcnow()
-        if needs_rehash(row.password_hash):
-            row.password_hash = hash_password(password)
-        await session.commit()
-    return await _sign_in(ctx, user.id, chosen.tenant.id, chosen.role)
-
-
-async def _revoke_refresh_family(services: Any, user_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
-    async with services.db.session(None, user_id=user_id) as session:
-        await session.execute(
-            update(AuthSession)
-            .where(
-                AuthSession.user_id == user_id,
-                AuthSession.tenant_id == tenant_id,
-                AuthSession.kind == "refresh",
-                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-            )
-            .values(revoked_at=utcnow())
-        )
-        await session.commit()
+    wanted = auth_sign_in.OLDEST if tenant is None else try_decode(tenant, "Tenant")
+    credentials = await auth_sign_in.log_in(
+        ctx.services,
+        email=email,
+        password=password,
+        client_ip=ctx.client_ip,
+        tenant=wanted,
+        cookie=ctx.response is not None,
+    )
+    return await _signed_in(ctx, credentials)
 
 
 async def refresh(ctx: Any, refresh_token: str) -> SignedIn:
-    """Rotate: the presented refresh session is revoked and a new one opened. A spent
-    (revoked) token presented again is reuse: every refresh session of that user in
-    that tenant is revoked."""
-    services = ctx.services
-    async with services.db.session(None, session_hash=hash_secret(refresh_token)) as session:
-        found = (
-            await session.execute(
-                select(
-                    AuthSession.id,
-                    AuthSession.user_id,
-                    AuthSession.tenant_id,
-                    AuthSession.expires_at,
-                    AuthSession.revoked_at,
-                ).where(
-                    AuthSession.secret_hash == hash_secret(refresh_token),
-                    AuthSession.kind == "refresh",
-                )
-            )
-        ).first()
-    if found is None:
-        raise _invalid_refresh()
-    session_id, user_id, tenant_id, expires_at, revoked_at = found
-    if revoked_at is not None:
-        await _revoke_refresh_family(services, user_id, tenant_id)
-        raise _invalid_refresh()
-    if expires_at <= utcnow():
-        raise _invalid_refresh()
-    async with services.db.session(None, user_id=user_id) as session:
-        spent = await session.execute(
-            update(AuthSession)
-            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
-            .values(revoked_at=utcnow())
-        )
-        await session.commit()
-    if spent.rowcount != 1:  # type: ignore[attr-defined]  # a concurrent use won the race
-        await _revoke_refresh_family(services, user_id, tenant_id)
-        raise _invalid_refresh()
-    memberships = await _memberships(services, user_id)
-    current = next((m for m in memberships if m.tenant.id == tenant_id), None)
-    if current is None:
-        raise _invalid_refresh()
-    return await _sign_in(ctx, user_id, tenant_id, current.role, cookie=False)
+    return await _signed_in(ctx, await auth_sign_in.refresh(ctx.services, refresh_token))
 
 
 async def switch_tenant(ctx: Any, tenant: str) -> SignedIn:
-    """Another of the caller's tenants; a foreign or unknown id is the same NOT_FOUND."""
     principal = ctx.require_principal()
-    wanted = try_decode(tenant, "Tenant")
-    memberships = await _memberships(ctx.services, principal.user_id)
-    chosen = next((m for m in memberships if m.tenant.id == wanted), None)
-    if chosen is None:
-        raise not_found("tenant")
-    cookie = principal.auth_method == "cookie"
-    if cookie and principal.session_id is not None:
-        await revoke_session(ctx.services, principal.session_id, principal.user_id)
-    return await _sign_in(ctx, principal.user_id, chosen.tenant.id, chosen.role, cookie=cookie)
+    credentials = await auth_sign_in.switch_tenant(
+        ctx.services,
+        principal,
+        tenant_id=try_decode(tenant, "Tenant"),
+        browser=ctx.response is not None,
+    )
+    return await _signed_in(ctx, credentials)
 
 
 async def log_out(ctx: Any) -> bool:
     """Revoke the current session (cookie session or refresh family) and clear cookies."""
-    principal = ctx.principal
-    if principal is not None and principal.session_id is not None:
-        await revoke_session(ctx.services, principal.session_id, principal.user_id)
+    ended = await auth_sign_in.log_out(ctx.services, ctx.principal)
     if ctx.response is not None:
         _clear_cookies(ctx)
-    return principal is not None
-
-
-# --- members -----------------------------------------------------------------------
+    return ended

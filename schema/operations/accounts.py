@@ -9,11 +9,11 @@ import strawberry
 
 from auth.permissions import Permission as P
 from auth.permissions import Role
+from auth.sign_up import SIGN_UP_MESSAGE
 from privacy.categories import DataCategory as C
 from privacy.purposes import Purpose
 from resolvers import accounts as resolve
-from resolvers import member_ops
-from resolvers.members import list_members
+from resolvers import members as member_resolvers
 from schema.directives import Requires, TenantScoped
 from schema.operations.inputs import DeletePayload
 from schema.policy import guarded_field, pii_field, plain_field
@@ -111,7 +111,7 @@ class SignUpPayload:
 
 
 InvitationStatusEnum = strawberry.enum(
-    member_ops.InvitationStatus,
+    member_resolvers.InvitationStatus,
     name="InvitationStatus",
     description="pending, accepted, revoked, or expired (past expiresAt, never accepted).",
 )
@@ -224,14 +224,14 @@ class Query:
 
     @guarded_field(permission=P.MEMBERS_READ, description="Members of your tenant.")
     async def members(self, info: strawberry.Info) -> list[Member]:
-        return await list_members(info.context)  # type: ignore[return-value]
+        return await member_resolvers.list_members(info.context)  # type: ignore[return-value]
 
     @guarded_field(
         permission=P.MEMBERS_MANAGE,
         description="Invitations to your tenant, newest first, in every status.",
     )
     async def invitations(self, info: strawberry.Info) -> list[Invitation]:
-        return await member_ops.list_invitations(info.context)  # type: ignore[return-value]
+        return await member_resolvers.list_invitations(info.context)  # type: ignore[return-value]
 
 
 @strawberry.type
@@ -254,7 +254,7 @@ class Mutation:
             marketing_opt_in=input.marketing_opt_in,
         )
         await resolve.sign_up(info.context, data)
-        return SignUpPayload(ok=True, message=resolve.SIGN_UP_MESSAGE)
+        return SignUpPayload(ok=True, message=SIGN_UP_MESSAGE)
 
     @strawberry.mutation(
         description="Sign in: sets the session and CSRF cookies for browsers and returns "
@@ -299,7 +299,7 @@ class Mutation:
         role: Role,
         display_name: str | None = None,
     ) -> InvitationPayload:
-        row = await member_ops.invite_member(info.context, email, role, display_name)
+        row = await member_resolvers.invite_member(info.context, email, role, display_name)
         return InvitationPayload(invitation=row)  # type: ignore[arg-type]
 
     @guarded_field(
@@ -310,7 +310,7 @@ class Mutation:
     async def revoke_invitation(
         self, info: strawberry.Info, invitation: strawberry.ID
     ) -> InvitationPayload:
-        row = await member_ops.revoke_invitation(info.context, invitation)
+        row = await member_resolvers.revoke_invitation(info.context, invitation)
         return InvitationPayload(invitation=row)  # type: ignore[arg-type]
 
     @strawberry.mutation(
@@ -322,14 +322,14 @@ class Mutation:
     async def accept_invitation(
         self, info: strawberry.Info, input: AcceptInvitationInput
     ) -> AcceptInvitationPayload:
-        data = member_ops.AcceptInvitationData(
+        data = member_resolvers.AcceptInvitationData(
             token=input.token,
             password=input.password,
             display_name=input.display_name,
             date_of_birth=input.date_of_birth,
             accept_privacy_policy=input.accept_privacy_policy,
         )
-        accepted = await member_ops.accept_invitation(info.context, data)
+        accepted = await member_resolvers.accept_invitation(info.context, data)
         return AcceptInvitationPayload(
             ok=True,
             tenant=accepted.tenant,  # type: ignore[arg-type]
@@ -344,7 +344,7 @@ class Mutation:
     async def change_role(
         self, info: strawberry.Info, member: strawberry.ID, role: Role
     ) -> MemberPayload:
-        row = await member_ops.change_role(info.context, member, role)
+        row = await member_resolvers.change_role(info.context, member, role)
         return MemberPayload(member=row)  # type: ignore[arg-type]
 
     @guarded_field(
@@ -353,7 +353,7 @@ class Mutation:
         "Only owners may remove an owner; the last owner stays.",
     )
     async def remove_member(self, info: strawberry.Info, member: strawberry.ID) -> DeletePayload:
-        deleted = await member_ops.remove_member(info.context, member)
+        deleted = await member_resolvers.remove_member(info.context, member)
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 
 

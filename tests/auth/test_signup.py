@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, text
 
 from auth.accounts import CURRENT_POLICY_VERSION
+from auth.sign_up import SIGN_UP_MESSAGE
 from models import PolicyAcceptance, User
-from resolvers.accounts import SIGN_UP_MESSAGE
 
 SIGN_UP = """
 mutation($input: SignUpInput!) { signUp(input: $input) { ok message } }
