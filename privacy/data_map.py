@@ -322,6 +322,10 @@ BIRTH_YEAR = "only the year, kept to show the 18+ rule held at sign-up (section 
 BLIND_INDEX = "keyed hash (HMAC with the data key) for equality lookups; not reversible"
 TRUNCATED_IP = "already truncated (network part only) before it is stored"
 USER_AGENT = "browser identification string, kept for the usage log's retention only"
+FREE_TEXT = (
+    "a short title that may name or describe the person, shown as a plain field today; "
+    "issue 10 encrypts it"
+)
 CHOICE_FLAG = "a state the database filters on (restricted, erased) to apply the choice"
 
 _PRIVACY = (ServicePurpose.ACCOUNTABILITY,)
@@ -437,10 +441,10 @@ _TABLES: tuple[TableMap, ...] = (
     ),
     _table(
         "deal", "Deals",
-        "2.2", None, _CUSTOMER,
+        "2.2", Subject.CONTACT, _CUSTOMER,
         id=meta(), tenant_id=meta(),
-        title=meta("deals (title, amount, stage, expected close)", exported=True,
-                   erasure=Erasure.SHELL),
+        title=plain(C.NOTES, FREE_TEXT, "deals (title, amount, stage, expected close)",
+                    erasure=Erasure.SHELL),
         amount=meta(exported=True), currency=meta(exported=True), stage=meta(exported=True),
         expected_close_date=meta(exported=True), company_id=meta(),
         primary_contact_id=meta(), owner_id=meta(), closed_at=meta(exported=True),
@@ -451,7 +455,7 @@ _TABLES: tuple[TableMap, ...] = (
         "2.2", Subject.CONTACT, _CUSTOMER,
         id=meta(), tenant_id=meta(), kind=meta("activities (notes, calls, emails, meetings, "
                                                "tasks)", exported=True),
-        subject=meta(exported=True, erasure=Erasure.SHELL),
+        subject=plain(C.NOTES, FREE_TEXT, erasure=Erasure.SHELL),
         body_enc=enc(C.NOTES, "notes about contacts"),
         due_at=meta(exported=True), done=meta(exported=True), contact_id=meta(),
         company_id=meta(), deal_id=meta(), author_id=meta(), subject_contact_id=meta(),
