@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from core.errors import AppError, Code, bad_input
 from models import Contact, PrivacyRequest
@@ -184,7 +185,7 @@ async def _load(ctx: Any, request: str) -> PrivacyRequest:
     found = None
     if wanted is not None:
         found = (
-            await ctx.db.execute(select(PrivacyRequest).where(PrivacyRequest.id == wanted))
+            await ctx.db.execute(select(PrivacyRequest).where(col(PrivacyRequest.id) == wanted))
         ).scalar_one_or_none()
     if found is None:
         raise AppError(Code.NOT_FOUND, "No privacy request with this id.", field="request")
@@ -196,7 +197,7 @@ async def _contact_id(ctx: Any, contact: str) -> uuid.UUID:
     found = None
     if wanted is not None:
         found = (
-            await ctx.db.execute(select(Contact.id).where(Contact.id == wanted))
+            await ctx.db.execute(select(col(Contact.id)).where(col(Contact.id) == wanted))
         ).scalar_one_or_none()
     if found is None:
         raise AppError(Code.NOT_FOUND, "No contact with this id.", field="contact")
@@ -229,10 +230,10 @@ async def _open_duplicate(ctx: Any, kind: RequestKind, subject: Any) -> PrivacyR
                 select(PrivacyRequest)
                 .where(
                     subject,
-                    PrivacyRequest.kind == kind.value,
-                    PrivacyRequest.status.in_([s.value for s in OPEN]),  # type: ignore[attr-defined]
+                    col(PrivacyRequest.kind) == kind.value,
+                    col(PrivacyRequest.status).in_([s.value for s in OPEN]),
                 )
-                .order_by(PrivacyRequest.received_at)
+                .order_by(col(PrivacyRequest.received_at))
                 .limit(1)
             )
         )
@@ -266,7 +267,7 @@ async def log_request(ctx: Any, data: LogRequestData) -> Filed:
     time_zone = _time_zone(data.time_zone)
     received_at = _received_at(data.received_at, now)
     contact_id = await _contact_id(ctx, data.contact)
-    open_one = await _open_duplicate(ctx, data.kind, PrivacyRequest.contact_id == contact_id)
+    open_one = await _open_duplicate(ctx, data.kind, col(PrivacyRequest.contact_id) == contact_id)
     if open_one is not None:
         return await _repeat(ctx, open_one)
     deadlines = initial_deadlines(data.jurisdiction, received_at, time_zone)
@@ -293,7 +294,7 @@ async def file_own_request(
     they say they are: the identity is verified by the sign-in."""
     principal = ctx.require_principal()
     user_id = principal.user_id
-    open_one = await _open_duplicate(ctx, kind, PrivacyRequest.user_id == user_id)
+    open_one = await _open_duplicate(ctx, kind, col(PrivacyRequest.user_id) == user_id)
     if open_one is not None:
         return await _repeat(ctx, open_one)
     now = utcnow()
@@ -330,7 +331,7 @@ async def list_requests(
 ) -> list[PrivacyRequestRow]:
     query = select(PrivacyRequest)
     if status is not None:
-        query = query.where(PrivacyRequest.status == status.value)
+        query = query.where(col(PrivacyRequest.status) == status.value)
     found = (await ctx.db.execute(query)).scalars().all()
     now = utcnow()
     rows = [to_row(f, now) for f in found]
@@ -342,7 +343,7 @@ async def list_requests(
 async def own_requests(ctx: Any) -> list[PrivacyRequestRow]:
     user_id = ctx.require_principal().user_id
     found = (
-        await ctx.db.execute(select(PrivacyRequest).where(PrivacyRequest.user_id == user_id))
+        await ctx.db.execute(select(PrivacyRequest).where(col(PrivacyRequest.user_id) == user_id))
     ).scalars()
     return sorted((to_row(f) for f in found), key=lambda r: r.received_at, reverse=True)
 
