@@ -115,11 +115,9 @@ class CachedValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        operations = [
-            d
-            for d in context.graphql_document.definitions
-            if isinstance(d, OperationDefinitionNode)
-        ]
+        document = context.graphql_document
+        assert document is not None  # validation follows a successful parse
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         if len(operations) > 1 and not context.operation_name:
             # The spec's request error; never fall back to "the first operation".
             context.pre_execution_errors = [
@@ -130,7 +128,6 @@ class CachedValidation(SchemaExtension):
             ]
         if context.pre_execution_errors is None and context.validation_rules:
             schema = context.schema._schema
-            document = context.graphql_document
             hide = self.hide_suggestions
             stable = tuple(r for r in context.validation_rules if _is_stable(r))
             fresh = tuple(r for r in context.validation_rules if not _is_stable(r))

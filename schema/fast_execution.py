@@ -50,7 +50,14 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from privacy.audit import AuditBuffer
 from privacy.render import PiiSpec, RowPlan, no_cipher, render, row_plan
-from schema.policy import AUDIT_OVERRIDE, PLAIN, POLICY_KEY, GuardPolicy, RequirePermission
+from schema.policy import (
+    AUDIT_OVERRIDE,
+    PLAIN,
+    POLICY_KEY,
+    Batch,
+    GuardPolicy,
+    RequirePermission,
+)
 
 VERIFY = os.environ.get("LEDGERLINE_VERIFY_FAST_PATH") == "1"
 """Also run the stock path for every fast list and require identical results."""
@@ -79,9 +86,9 @@ class _Relation:
 
     __slots__ = ("batch", "permissions", "many", "columns", "field_def", "node", "child_type")
 
-    def __init__(self, policy: GuardPolicy, definition: Any, field_def: Any, node: Any,
+    def __init__(self, batch: Batch, definition: Any, field_def: Any, node: Any,
                  child_type: Any, many: bool, columns: list[_Column]) -> None:  # fmt: skip
-        self.batch = policy.batch
+        self.batch = batch
         # Every permission the field checks: its own and its type's (schema/object_policy.py).
         self.permissions = frozenset(
             e.permission for e in definition.extensions if isinstance(e, RequirePermission)
@@ -121,7 +128,7 @@ def _only_permission_extension(definition: Any) -> bool:
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    def complete_list_value(  # type: ignore[override]
+    def complete_list_value(
         self,
         return_type: GraphQLList[Any],
         field_details_list: Any,
@@ -259,7 +266,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if child_columns is None:
             return None
         relation = _Relation(
-            policy, definition, field_def, details[0].node, target, many, child_columns
+            policy.batch, definition, field_def, details[0].node, target, many, child_columns
         )
         return ("rel", key, relation, str, (), False)
 

@@ -47,6 +47,7 @@ from graphql import (
     BREAK,
     SKIP,
     ArgumentNode,
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentSpreadNode,
@@ -377,7 +378,9 @@ class _Walker:
         return self.limits.max_page_size
 
 
-def _build_rules(limits: Limits, variables: Mapping[str, Any] | None) -> list[type[ValidationRule]]:
+def _build_rules(
+    limits: Limits, variables: Mapping[str, Any] | None
+) -> list[type[ASTValidationRule]]:
     class _OperationRule(ValidationRule):
         """Measures each operation once; the visitor then skips its subtree."""
 
@@ -489,14 +492,14 @@ def _build_rules(limits: Limits, variables: Mapping[str, Any] | None) -> list[ty
 
 
 @lru_cache(maxsize=16)
-def _rules_without_variables(limits: Limits) -> tuple[type[ValidationRule], ...]:
+def _rules_without_variables(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
     # Stable classes per Limits, so `ValidationCache` (keyed on the rule classes) hits.
     return tuple(_build_rules(limits, None))
 
 
 def limit_validation_rules(
     limits: Limits, variables: Mapping[str, Any] | None = None
-) -> list[type[ValidationRule]]:
+) -> list[type[ASTValidationRule]]:
     """Validation rule classes enforcing `limits` (depth, aliases, directives, cost).
 
     A page size given as a variable is read from `variables` when they are known,
@@ -520,7 +523,7 @@ class LimitsExtension(SchemaExtension):
 
     def __init__(self, limits: Limits | None = None) -> None:
         self._limits = limits or self.limits
-        self._rules: tuple[type[ValidationRule], ...] = ()
+        self._rules: tuple[type[ASTValidationRule], ...] = ()
 
     @classmethod
     def for_limits(cls, limits: Limits) -> type[LimitsExtension]:

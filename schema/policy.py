@@ -174,12 +174,16 @@ class RequirePermission(FieldExtension):
             self.permission, f"use {info._raw_info.parent_type.name}.{info.field_name}"
         )
 
-    # Positional-only: a field argument may itself be called `source` or `info`.
-    def resolve(self, next_: Any, source: Any, info: strawberry.Info, /, **kwargs: Any) -> Any:
+    # Positional-only: a field argument may itself be called `source` or `info` (so
+    # narrower than FieldExtension's signature on purpose; strawberry passes them by
+    # position).
+    def resolve(  # type: ignore[override]
+        self, next_: Any, source: Any, info: strawberry.Info, /, **kwargs: Any
+    ) -> Any:
         self._check(info)
         return next_(source, info, **kwargs)
 
-    async def resolve_async(
+    async def resolve_async(  # type: ignore[override]
         self, next_: Any, source: Any, info: strawberry.Info, /, **kwargs: Any
     ) -> Any:
         self._check(info)

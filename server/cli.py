@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 app = typer.Typer(
     help="Ledgerline: privacy-first multi-tenant CRM GraphQL API.", no_args_is_help=True
@@ -14,7 +18,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from core.settings import ConfigurationError, load_settings
 
     try:
@@ -81,6 +85,7 @@ def rotate_keys() -> None:
 
     async def run() -> int:
         from sqlalchemy import select
+        from sqlmodel import col
 
         from core.services import Services
 
@@ -91,7 +96,7 @@ def rotate_keys() -> None:
             from models.tenancy import PLATFORM_KEY_ID
 
             async with services.db.session(None) as session:
-                owners = [r[0] for r in await session.execute(select(Tenant.id))]
+                owners = [r[0] for r in await session.execute(select(col(Tenant.id)))]
             for owner in [PLATFORM_KEY_ID, *owners]:
                 async with services.db.session(owner) as session:
                     if await services.keyring.rewrap(session, owner):

@@ -13,10 +13,11 @@ import logging
 import time
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError
-from strawberry import Schema
+from graphql import GraphQLError
 from strawberry.exceptions import MissingQueryError
+from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from auth.principal import PurposeNotAllowed
 from auth.sessions import AuthenticationError, credential_scope, resolve_principal
@@ -36,7 +37,7 @@ log = logging.getLogger("ledgerline.errors")
 
 
 async def execute_operation(
-    schema: Schema,
+    schema: BaseSchema,
     ctx: RequestContext,
     query: str | None,
     variables: dict[str, Any] | None = None,
@@ -59,7 +60,7 @@ async def execute_operation(
 
 
 async def _execute(
-    schema: Schema,
+    schema: BaseSchema,
     ctx: RequestContext,
     query: str | None,
     variables: dict[str, Any] | None,

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from faker import Faker
 from sqlalchemy import func, insert, select
+from sqlmodel import col
 
 from auth.accounts import add_membership, create_tenant, create_user, find_user_id_by_email
 from auth.permissions import Role
@@ -200,7 +201,7 @@ def _event(
 
 async def is_empty(services: Services) -> bool:
     async with services.db.session(None) as session:
-        return (await session.execute(select(func.count(Tenant.id)))).scalar_one() == 0
+        return (await session.execute(select(func.count(col(Tenant.id))))).scalar_one() == 0
 
 
 async def seed_demo(services: Services, size: SeedSize | None = None) -> list[SeededTenant]:

@@ -13,14 +13,13 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse
-from strawberry.http.typevars import Context
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from auth.principal import PurposeNotAllowed
 from auth.sessions import (
@@ -167,7 +166,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         request: Request,
         request_adapter: Any,
         sub_response: Response,
-        context: Context,
+        context: RequestContext,
         root_value: Any,
         request_data: Any,
     ) -> ExecutionResult:
@@ -194,15 +193,16 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             raise HTTPException(400, "No GraphQL query found in the request") from exc
         # No data and no error with a path: parsing or validation refused the request,
         # which the newer media type answers with 400.
+        errors = result.errors or []
         _PRE_EXECUTION.set(
-            result.data is None
-            and bool(result.errors)
-            and all(e.path is None for e in result.errors)
+            result.data is None and bool(errors) and all(e.path is None for e in errors)
         )
         return result
 
     def create_response(
-        self, response_data: GraphQLHTTPResponse, sub_response: Response
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
     ) -> Response:
         """GraphQL over HTTP: the newer media type when the client accepts it, with 400
         for a request that never reached execution (no `data`)."""
@@ -215,7 +215,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
                 response.status_code = 400
         return response
 
-    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+    def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
 

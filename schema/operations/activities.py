@@ -78,7 +78,7 @@ class Query:
         rows, page = await resolve.list_activities(
             info.context, f, order_by.value, descending, args
         )
-        return Connection(nodes=rows, _page=page)
+        return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
     @guarded_field(permission=P.ACTIVITIES_READ, description="One activity by id.")
     async def activity(self, info: strawberry.Info, id: strawberry.ID) -> Activity:

@@ -68,7 +68,7 @@ class Query:
         args = PageArgs(first, after, last, before)
         f = resolve.CompanyFilterArgs(**vars(filter)) if filter else None
         rows, page = await resolve.list_companies(info.context, f, order_by.value, descending, args)
-        return Connection(nodes=rows, _page=page)
+        return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
     @guarded_field(permission=P.COMPANIES_READ, description="One company by id.")
     async def company(self, info: strawberry.Info, id: strawberry.ID) -> Company:

@@ -121,7 +121,7 @@ class Query:
         args = PageArgs(first, after, last, before)
         f = resolve.ContactFilterArgs(**vars(filter)) if filter else None
         rows, page = await resolve.list_contacts(info.context, f, order_by.value, descending, args)
-        return Connection(nodes=rows, _page=page)
+        return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
     @guarded_field(permission=P.CONTACTS_READ, description="One contact by id.")
     async def contact(self, info: strawberry.Info, id: strawberry.ID) -> Contact:

@@ -85,7 +85,7 @@ class Query:
         args = PageArgs(first, after, last, before)
         f = resolve.DealFilterArgs(**vars(filter)) if filter else None
         rows, page = await resolve.list_deals(info.context, f, order_by.value, descending, args)
-        return Connection(nodes=rows, _page=page)
+        return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
     @guarded_field(permission=P.DEALS_READ, description="One deal by id.")
     async def deal(self, info: strawberry.Info, id: strawberry.ID) -> Deal:

@@ -9,10 +9,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.types.base import get_object_definition
 
 from auth.permissions import Permission as P
 from privacy.categories import DataCategory as C
 from privacy.decision import FieldPolicy
+from privacy.render import PiiSpec
 from resolvers.loaders import to_one
 from resolvers.rows import ActivityRow
 from schema.directives import Requires, TenantScoped
@@ -89,6 +91,8 @@ class Activity(Node):
 
 def body_policy() -> FieldPolicy:
     """The declared policy of `Activity.body` (re-linking is decided against it)."""
-    field = Activity.__strawberry_definition__.get_field("body")
+    field = get_object_definition(Activity, strict=True).get_field("body")
     assert field is not None
-    return field.metadata[POLICY_KEY].policy  # type: ignore[no-any-return]
+    spec = field.metadata[POLICY_KEY]
+    assert isinstance(spec, PiiSpec)
+    return spec.policy

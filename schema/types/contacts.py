@@ -157,7 +157,7 @@ class Contact(Node):
     ) -> list[ConsentStateRef]:
         from resolvers.consent import current_consents
 
-        return await current_consents(info, root.id)
+        return await current_consents(info, root.id)  # type: ignore[return-value]  # rows
 
     @guarded_field(
         permission=P.CONSENT_READ,
@@ -168,7 +168,7 @@ class Contact(Node):
     ) -> list[ConsentEventRef]:
         from resolvers.consent import consent_history
 
-        return await consent_history(info, root.id)
+        return await consent_history(info, root.id)  # type: ignore[return-value]  # rows
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
