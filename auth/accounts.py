@@ -15,6 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from auth.passwords import hash_password
 from auth.permissions import Role
@@ -62,16 +64,16 @@ async def memberships_of(services: Services, user_id: uuid.UUID) -> list[Account
     async with services.db.session(None, user_scope=user_id) as session:
         result = await session.execute(
             select(
-                Membership.role,
-                Membership.created_at,
-                Tenant.id,
-                Tenant.name,
-                Tenant.slug,
-                Tenant.region,
+                col(Membership.role),
+                col(Membership.created_at),
+                col(Tenant.id),
+                col(Tenant.name),
+                col(Tenant.slug),
+                col(Tenant.region),
             )
-            .join(Tenant, Tenant.id == Membership.tenant_id)
-            .where(Membership.user_id == user_id)
-            .order_by(Membership.created_at, Tenant.id)
+            .join(Tenant, col(Tenant.id) == Membership.tenant_id)
+            .where(col(Membership.user_id) == user_id)
+            .order_by(col(Membership.created_at), col(Tenant.id))
         )
         return [
             AccountMembership(AccountTenant(tid, name, slug, region), Role(role), created)
@@ -97,12 +99,14 @@ POLICY_SHA256 = hashlib.sha256(
 ).hexdigest()
 
 
-async def ensure_policy_version(session: object, version: str = CURRENT_POLICY_VERSION) -> None:
-    existing = await session.get(PolicyVersion, version)  # type: ignore[attr-defined]
+async def ensure_policy_version(
+    session: AsyncSession, version: str = CURRENT_POLICY_VERSION
+) -> None:
+    existing = await session.get(PolicyVersion, version)
     if existing is None:
         digest = POLICY_SHA256
-        session.add(PolicyVersion(version=version, published_at=utcnow(), text_sha256=digest))  # type: ignore[attr-defined]
-        await session.flush()  # type: ignore[attr-defined]
+        session.add(PolicyVersion(version=version, published_at=utcnow(), text_sha256=digest))
+        await session.flush()
 
 
 async def find_user_id_by_email(services: Services, email: str) -> uuid.UUID | None:
@@ -110,53 +114,55 @@ async def find_user_id_by_email(services: Services, email: str) -> uuid.UUID | N
     async with services.db.session(None) as session:
         return (
             await session.execute(
-                select(User.id).where(User.email_bidx == cipher.blind_index(email))
+                select(col(User.id)).where(col(User.email_bidx) == cipher.blind_index(email))
             )
         ).scalar_one_or_none()
 
 
 async def create_user(
-    services: Services, session: object, email: str, display_name: str, password: str,
+    services: Services, session: AsyncSession, email: str, display_name: str, password: str,
     birth_year: int, policy_version: str = CURRENT_POLICY_VERSION,
 ) -> User:  # fmt: skip
     cipher = await services.keyring.platform_cipher(services.db)
     await ensure_policy_version(session, policy_version)
+    email_enc, email_bidx = cipher.encrypt(email), cipher.blind_index(email)
+    assert email_enc is not None and email_bidx is not None
     user = User(
-        email_enc=cipher.encrypt(email),  # type: ignore[arg-type]
-        email_bidx=cipher.blind_index(email),  # type: ignore[arg-type]
+        email_enc=email_enc,
+        email_bidx=email_bidx,
         display_name=display_name,
         password_hash=hash_password(password),
         birth_year=birth_year,
         policy_version=policy_version,
     )
-    session.add(user)  # type: ignore[attr-defined]
-    await session.flush()  # type: ignore[attr-defined]
-    session.add(PolicyAcceptance(user_id=user.id, version=policy_version, method="signup_checkbox"))  # type: ignore[attr-defined]
+    session.add(user)
+    await session.flush()
+    session.add(PolicyAcceptance(user_id=user.id, version=policy_version, method="signup_checkbox"))
     return user
 
 
 async def create_tenant(
-    services: Services, session: object, name: str, region: str, slug: str | None = None
+    services: Services, session: AsyncSession, name: str, region: str, slug: str | None = None
 ) -> Tenant:
     base = slug or slugify(name)
     candidate = base
     while (
-        await session.execute(select(Tenant.id).where(Tenant.slug == candidate))  # type: ignore[attr-defined]
+        await session.execute(select(col(Tenant.id)).where(col(Tenant.slug) == candidate))
     ).first() is not None:
         candidate = f"{base}-{uuid.uuid4().hex[:6]}"
     tenant = Tenant(name=name, slug=candidate, region=region)
-    session.add(tenant)  # type: ignore[attr-defined]
-    await session.flush()  # type: ignore[attr-defined]
-    await enter_tenant(session, tenant.id)  # type: ignore[arg-type]
-    await services.keyring.create(session, tenant.id)  # type: ignore[arg-type]
+    session.add(tenant)
+    await session.flush()
+    await enter_tenant(session, tenant.id)
+    await services.keyring.create(session, tenant.id)
     return tenant
 
 
 async def add_membership(
-    session: object, tenant_id: uuid.UUID, user_id: uuid.UUID, role: Role
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, role: Role
 ) -> None:
-    session.add(Membership(tenant_id=tenant_id, user_id=user_id, role=role.value))  # type: ignore[attr-defined]
-    await session.flush()  # type: ignore[attr-defined]
+    session.add(Membership(tenant_id=tenant_id, user_id=user_id, role=role.value))
+    await session.flush()
 
 
 async def bootstrap(services: Services) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from auth.accounts import AccountTenant, add_membership, create_user
 from auth.passwords import verify_password
@@ -127,7 +128,9 @@ async def accept_invitation(
     async with services.db.session(tenant_id) as session:
         found = (
             await session.execute(
-                select(Invitation).where(Invitation.token_hash == hash_invitation_token(data.token))
+                select(Invitation).where(
+                    col(Invitation.token_hash) == hash_invitation_token(data.token)
+                )
             )
         ).scalar_one_or_none()
         now = utcnow()
@@ -143,8 +146,8 @@ async def accept_invitation(
         assert email is not None
         user = (
             await session.execute(
-                select(User.id, User.password_hash).where(
-                    User.email_bidx == platform.blind_index(email)
+                select(col(User.id), col(User.password_hash)).where(
+                    col(User.email_bidx) == platform.blind_index(email)
                 )
             )
         ).first()
@@ -170,7 +173,9 @@ async def accept_invitation(
             user_id = created.id
             welcome = mail.welcome(to=email, display_name=display_name)
         already = (
-            await session.execute(select(Membership.id).where(Membership.user_id == user_id))
+            await session.execute(
+                select(col(Membership.id)).where(col(Membership.user_id) == user_id)
+            )
         ).first()
         if already is not None:
             raise AppError(
@@ -179,9 +184,9 @@ async def accept_invitation(
         claimed = await session.execute(
             update(Invitation)
             .where(
-                Invitation.id == found.id,
-                Invitation.accepted_at.is_(None),  # type: ignore[union-attr]
-                Invitation.revoked_at.is_(None),  # type: ignore[union-attr]
+                col(Invitation.id) == found.id,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
             )
             .values(accepted_at=now, updated_at=now)
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from auth.accounts import AccountMembership, membership_in, memberships_of
 from auth.passwords import hash_password, needs_rehash, verify_password
@@ -104,7 +105,9 @@ async def check_credentials(
     cipher = await services.keyring.platform_cipher(services.db)
     async with services.db.session(None) as session:
         user = (
-            await session.execute(select(User).where(User.email_bidx == cipher.blind_index(email)))
+            await session.execute(
+                select(User).where(col(User.email_bidx) == cipher.blind_index(email))
+            )
         ).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     memberships = await memberships_of(services, user.id) if ok and user else []
@@ -159,10 +162,10 @@ async def _revoke_refresh_family(
         await session.execute(
             update(AuthSession)
             .where(
-                AuthSession.user_id == user_id,
-                AuthSession.tenant_id == tenant_id,
-                AuthSession.kind == "refresh",
-                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                col(AuthSession.user_id) == user_id,
+                col(AuthSession.tenant_id) == tenant_id,
+                col(AuthSession.kind) == "refresh",
+                col(AuthSession.revoked_at).is_(None),
             )
             .values(revoked_at=utcnow())
         )
@@ -177,14 +180,14 @@ async def refresh(services: Services, refresh_token: str) -> Credentials:
         found = (
             await session.execute(
                 select(
-                    AuthSession.id,
-                    AuthSession.user_id,
-                    AuthSession.tenant_id,
-                    AuthSession.expires_at,
-                    AuthSession.revoked_at,
+                    col(AuthSession.id),
+                    col(AuthSession.user_id),
+                    col(AuthSession.tenant_id),
+                    col(AuthSession.expires_at),
+                    col(AuthSession.revoked_at),
                 ).where(
-                    AuthSession.secret_hash == hash_secret(refresh_token),
-                    AuthSession.kind == "refresh",
+                    col(AuthSession.secret_hash) == hash_secret(refresh_token),
+                    col(AuthSession.kind) == "refresh",
                 )
             )
         ).first()
@@ -199,7 +202,7 @@ async def refresh(services: Services, refresh_token: str) -> Credentials:
     async with services.db.session(None, user_id=user_id) as session:
         spent = await session.execute(
             update(AuthSession)
-            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         )
         await session.commit()

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from auth.accounts import add_membership, create_tenant, create_user, is_adult
 from auth.passwords import hash_password, password_problem
@@ -88,7 +89,7 @@ async def holder_address(services: Services, email: str) -> str | None:
     async with services.db.session(None) as session:
         found = (
             await session.execute(
-                select(User.email_enc).where(User.email_bidx == cipher.blind_index(email))
+                select(col(User.email_enc)).where(col(User.email_bidx) == cipher.blind_index(email))
             )
         ).scalar_one_or_none()
     return cipher.decrypt(found) if found is not None else None
