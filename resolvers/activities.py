@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlmodel import col
 
 from core.errors import AppError, Code, bad_input
 from models import Activity
@@ -66,11 +67,11 @@ async def activity_filters(ctx: Any, f: ActivityFilterArgs | None) -> list[Any]:
     if f.deal is not None:
         clauses.append(Activity.deal_id == await optional_ref(ctx, f.deal, "Deal", "deal"))
     if f.done is not None:
-        clauses.append(Activity.done.is_(f.done))
+        clauses.append(col(Activity.done).is_(f.done))
     if f.due_before is not None:
-        clauses.append(Activity.due_at < aware(f.due_before, "dueBefore"))
+        clauses.append(col(Activity.due_at) < aware(f.due_before, "dueBefore"))
     if f.due_after is not None:
-        clauses.append(Activity.due_at >= aware(f.due_after, "dueAfter"))
+        clauses.append(col(Activity.due_at) >= aware(f.due_after, "dueAfter"))
     return clauses
 
 
@@ -185,7 +186,7 @@ def _require_link(values: dict[str, Any], current: Any = None) -> None:
 
 async def reload_activity(ctx: Any, activity_id: uuid.UUID) -> ActivityRow:
     """Read back after a write, past the request's loader cache, with its subject."""
-    result = await ctx.db.execute(activity_select().where(Activity.id == activity_id))
+    result = await ctx.db.execute(activity_select().where(col(Activity.id) == activity_id))
     return (await with_subjects(ctx, result.all()))[0]
 
 

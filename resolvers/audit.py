@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from core.errors import bad_input
 from models.audit import AuditEvent, AuditSubject
@@ -49,16 +50,16 @@ async def personal_data_access(ctx: Any, contact_gid: str, first: int) -> list[A
         return []
     result = await ctx.db.execute(
         select(
-            AuditSubject.occurred_at,
-            AuditSubject.actor_id,
-            AuditSubject.purposes,
-            AuditSubject.categories_shown,
-            AuditSubject.categories_redacted,
-            AuditEvent.request_id,
+            col(AuditSubject.occurred_at),
+            col(AuditSubject.actor_id),
+            col(AuditSubject.purposes),
+            col(AuditSubject.categories_shown),
+            col(AuditSubject.categories_redacted),
+            col(AuditEvent.request_id),
         )
-        .join(AuditEvent, AuditEvent.id == AuditSubject.event_id)
-        .where(AuditSubject.subject_id == contact.id)
-        .order_by(AuditSubject.occurred_at.desc(), AuditSubject.id.desc())
+        .join(AuditEvent, col(AuditEvent.id) == AuditSubject.event_id)
+        .where(col(AuditSubject.subject_id) == contact.id)
+        .order_by(col(AuditSubject.occurred_at).desc(), col(AuditSubject.id).desc())
         .limit(limit)
     )
     rows = result.all()

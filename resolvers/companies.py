@@ -14,6 +14,7 @@ from typing import Any
 from email_validator import EmailSyntaxError
 from email_validator.syntax import validate_email_domain_name
 from sqlalchemy import delete, func, select, update
+from sqlmodel import col
 
 from core.errors import bad_input
 from models import Activity, Company, Contact, Deal
@@ -45,7 +46,7 @@ async def company_filters(ctx: Any, f: CompanyFilterArgs | None) -> list[Any]:
     clauses: list[Any] = []
     if f.search is not None:
         term = v.text(f.search, "search", 100, required=True)
-        clauses.append(Company.name.ilike(like_pattern(term or ""), escape="\\"))
+        clauses.append(col(Company.name).ilike(like_pattern(term), escape="\\"))
     if f.industry is not None:
         industry = v.text(f.industry, "industry", 100, required=True) or ""
         clauses.append(func.lower(Company.industry) == industry.lower())
@@ -116,7 +117,7 @@ async def company_values(ctx: Any, data: dict[str, Any], creating: bool) -> dict
 
 async def reload_company(ctx: Any, company_id: uuid.UUID) -> CompanyRow:
     """Read back after a write, past the request's loader cache."""
-    result = await ctx.db.execute(select(*CompanyRow.COLUMNS).where(Company.id == company_id))
+    result = await ctx.db.execute(select(*CompanyRow.COLUMNS).where(col(Company.id) == company_id))
     return CompanyRow.from_tuple(result.one())
 
 

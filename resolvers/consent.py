@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from core.errors import bad_input, forbidden
 from models import ConsentEvent, ConsentState
@@ -18,8 +19,8 @@ from resolvers.rows import ContactRow
 async def current_consents(info: Any, contact_id: uuid.UUID) -> list[ConsentState]:
     result = await info.context.db.execute(
         select(ConsentState)
-        .where(ConsentState.contact_id == contact_id)
-        .order_by(ConsentState.purpose)
+        .where(col(ConsentState.contact_id) == contact_id)
+        .order_by(col(ConsentState.purpose))
     )
     return list(result.scalars())
 
@@ -27,8 +28,8 @@ async def current_consents(info: Any, contact_id: uuid.UUID) -> list[ConsentStat
 async def consent_history(info: Any, contact_id: uuid.UUID) -> list[ConsentEvent]:
     result = await info.context.db.execute(
         select(ConsentEvent)
-        .where(ConsentEvent.contact_id == contact_id)
-        .order_by(ConsentEvent.recorded_at, ConsentEvent.created_at)
+        .where(col(ConsentEvent.contact_id) == contact_id)
+        .order_by(col(ConsentEvent.recorded_at), col(ConsentEvent.created_at))
     )
     return list(result.scalars())
 

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
+from sqlmodel import col
 
 from core.errors import AppError, Code
 from models import Activity, Contact, Deal
@@ -91,17 +92,17 @@ async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
     if f.created_before is not None:
         clauses.append(Contact.created_at < f.created_before)
     if not f.include_erased:
-        clauses.append(Contact.erased_at.is_(None))
+        clauses.append(col(Contact.erased_at).is_(None))
     if f.search is not None:
         term = v.text(f.search, "search", 100, required=True)
         clauses.extend(_require_readable(ctx, ("first_name", "last_name"), "search"))
         pattern = (
             "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )  # type: ignore[union-attr]
+        )
         clauses.append(
             or_(
-                Contact.first_name.ilike(pattern, escape="\\"),
-                Contact.last_name.ilike(pattern, escape="\\"),
+                col(Contact.first_name).ilike(pattern, escape="\\"),
+                col(Contact.last_name).ilike(pattern, escape="\\"),
             )
         )
     if f.email is not None:
@@ -205,13 +206,13 @@ async def create_contact(
 
 
 async def reload_contact(ctx: Any, contact_id: uuid.UUID) -> ContactRow:
-    result = await ctx.db.execute(contact_select().where(Contact.id == contact_id))
+    result = await ctx.db.execute(contact_select().where(col(Contact.id) == contact_id))
     return contacts_with_state(ctx, result.all())[0]
 
 
 async def load_contact_model(ctx: Any, global_id: str) -> Contact:
     row = await existing(ctx, global_id, "Contact", "id")
-    return (await ctx.db.execute(select(Contact).where(Contact.id == row.id))).scalar_one()
+    return (await ctx.db.execute(select(Contact).where(col(Contact.id) == row.id))).scalar_one()
 
 
 async def update_contact(ctx: Any, global_id: str, data: dict[str, Any]) -> ContactRow:
@@ -222,7 +223,7 @@ async def update_contact(ctx: Any, global_id: str, data: dict[str, Any]) -> Cont
         )
     values = await contact_values(ctx, data)
     values["updated_at"] = utcnow()
-    await ctx.db.execute(update(Contact).where(Contact.id == contact.id).values(**values))
+    await ctx.db.execute(update(Contact).where(col(Contact.id) == contact.id).values(**values))
     ctx.audit.record("contact_updated", f"contact {contact.id}: {','.join(sorted(values))}")
     return await reload_contact(ctx, contact.id)
 
@@ -232,15 +233,17 @@ async def delete_contact(ctx: Any, global_id: str) -> uuid.UUID:
     from models import ConsentEvent, ConsentState, ProcessingEvent
 
     await ctx.db.execute(
-        update(Deal).where(Deal.primary_contact_id == contact.id).values(primary_contact_id=None)
+        update(Deal)
+        .where(col(Deal.primary_contact_id) == contact.id)
+        .values(primary_contact_id=None)
     )
     await ctx.db.execute(
         update(Activity)
-        .where(Activity.contact_id == contact.id)
+        .where(col(Activity.contact_id) == contact.id)
         .values(contact_id=None, body_enc=None)
     )
     for model in (ConsentState, ConsentEvent, ProcessingEvent):
-        await ctx.db.execute(delete(model).where(model.contact_id == contact.id))
-    await ctx.db.execute(delete(Contact).where(Contact.id == contact.id))
+        await ctx.db.execute(delete(model).where(col(model.contact_id) == contact.id))
+    await ctx.db.execute(delete(Contact).where(col(Contact.id) == contact.id))
     ctx.audit.record("contact_deleted", f"contact {contact.id}")
     return contact.id

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, func, literal, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import col
 
 from core.errors import bad_input
 from models import Activity, Deal
@@ -122,9 +123,9 @@ async def deal_filters(ctx: Any, f: DealFilterArgs | None) -> list[Any]:
     if f.currency is not None:
         clauses.append(Deal.currency == v.currency(f.currency))
     if f.expected_close_after is not None:
-        clauses.append(Deal.expected_close_date >= f.expected_close_after)
+        clauses.append(col(Deal.expected_close_date) >= f.expected_close_after)
     if f.expected_close_before is not None:
-        clauses.append(Deal.expected_close_date < f.expected_close_before)
+        clauses.append(col(Deal.expected_close_date) < f.expected_close_before)
     return clauses
 
 
@@ -197,7 +198,7 @@ def _closing(values: dict[str, Any], previous_stage: str | None) -> None:
 
 async def reload_deal(ctx: Any, deal_id: uuid.UUID) -> DealRow:
     """Read back after a write, past the request's loader cache."""
-    result = await ctx.db.execute(select(*DealRow.COLUMNS).where(Deal.id == deal_id))
+    result = await ctx.db.execute(select(*DealRow.COLUMNS).where(col(Deal.id) == deal_id))
     return DealRow.from_tuple(result.one())
 
 

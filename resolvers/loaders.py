@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiodataloader import DataLoader
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from models import Activity, Company, Contact, Deal
 from privacy.subject_state import StateInterner, build_state, parse_standings, standings_of
@@ -48,10 +49,10 @@ def _contact_select(source: Any) -> Select[Any]:
 def _activity_select(source: Any) -> Select[Any]:
     return select(
         *(getattr(source, n) for n in ActivityRow.NAMES),
-        Contact.restricted,
-        Contact.erased_at,
+        col(Contact.restricted),
+        col(Contact.erased_at),
         standings_of(source.subject_contact_id),
-    ).outerjoin(Contact, Contact.id == source.subject_contact_id)
+    ).outerjoin(Contact, col(Contact.id) == source.subject_contact_id)
 
 
 # Built once: statements are immutable, callers add their WHERE/ORDER BY to copies.
@@ -97,7 +98,7 @@ def activities_with_state(
     return out
 
 
-class _ByIdLoader(DataLoader):  # type: ignore[misc]
+class _ByIdLoader(DataLoader):
     row_class: type[Row]
     model: Any
 
@@ -131,7 +132,7 @@ class ActivityByIdLoader(_ByIdLoader):
     model = Activity
 
     async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any]:
-        result = await self.ctx.db.execute(activity_select().where(Activity.id.in_(keys)))
+        result = await self.ctx.db.execute(activity_select().where(col(Activity.id).in_(keys)))
         by_id = {row.id: row for row in activities_with_state(self.ctx, result.all())}
         return [by_id.get(key) for key in keys]
 
@@ -141,12 +142,12 @@ class ContactByIdLoader(_ByIdLoader):
     model = Contact
 
     async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any]:
-        result = await self.ctx.db.execute(contact_select().where(Contact.id.in_(keys)))
+        result = await self.ctx.db.execute(contact_select().where(col(Contact.id).in_(keys)))
         rows = {row.id: row for row in contacts_with_state(self.ctx, result.all())}
         return [rows.get(key) for key in keys]
 
 
-class MemberByUserLoader(DataLoader):  # type: ignore[misc]
+class MemberByUserLoader(DataLoader):
     """Owners and authors: members of the caller's tenant by user id, in one batch."""
 
     def __init__(self, ctx: RequestContext) -> None:
@@ -160,7 +161,7 @@ class MemberByUserLoader(DataLoader):  # type: ignore[misc]
         return [found.get(user_id) for user_id in user_ids]
 
 
-class ChildrenLoader(DataLoader):  # type: ignore[misc]
+class ChildrenLoader(DataLoader):
     """Children of many parents in one statement, the first `limit` of each parent.
 
     ROW_NUMBER() over the parent key keeps it to one query per level whatever the page

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from auth.invitations import (
     INVITATION_TTL,
@@ -42,9 +43,9 @@ from resolvers.rows import MemberRow
 
 async def members_by_user(ctx: Any, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, MemberRow]:
     result = await ctx.db.execute(
-        select(*MemberRow.COLUMNS, User.email_enc, User.display_name)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.user_id.in_(user_ids))
+        select(*MemberRow.COLUMNS, col(User.email_enc), col(User.display_name))
+        .join(User, col(User.id) == Membership.user_id)
+        .where(col(Membership.user_id).in_(user_ids))
     )
     cipher = await ctx.services.keyring.platform_cipher(ctx.services.db)
     out = {}
@@ -57,7 +58,7 @@ async def members_by_user(ctx: Any, user_ids: list[uuid.UUID]) -> dict[uuid.UUID
 
 
 async def list_members(ctx: Any) -> list[MemberRow]:
-    result = await ctx.db.execute(select(Membership.user_id))
+    result = await ctx.db.execute(select(col(Membership.user_id)))
     ids = [r[0] for r in result]
     found = await members_by_user(ctx, ids)
     return sorted(found.values(), key=lambda m: m.created_at)
@@ -72,7 +73,7 @@ async def _membership(ctx: Any, member: str) -> Membership:
     found = None
     if user_id is not None:
         found = (
-            await ctx.db.execute(select(Membership).where(Membership.user_id == user_id))
+            await ctx.db.execute(select(Membership).where(col(Membership.user_id) == user_id))
         ).scalar_one_or_none()
     if found is None:
         raise _member_missing()
@@ -82,7 +83,7 @@ async def _membership(ctx: Any, member: str) -> Membership:
 async def _owner_count(ctx: Any) -> int:
     return (
         await ctx.db.execute(
-            select(func.count(Membership.id)).where(Membership.role == Role.OWNER.value)
+            select(func.count(col(Membership.id))).where(col(Membership.role) == Role.OWNER.value)
         )
     ).scalar_one()
 
@@ -169,9 +170,9 @@ async def invite_member(
     session = ctx.db
     member = (
         await session.execute(
-            select(Membership.id)
-            .join(User, User.id == Membership.user_id)
-            .where(User.email_bidx == platform.blind_index(address))
+            select(col(Membership.id))
+            .join(User, col(User.id) == Membership.user_id)
+            .where(col(User.email_bidx) == platform.blind_index(address))
         )
     ).first()
     if member is not None:
@@ -181,9 +182,9 @@ async def invite_member(
     await session.execute(
         update(Invitation)
         .where(
-            Invitation.email_bidx == bidx,
-            Invitation.accepted_at.is_(None),  # type: ignore[union-attr]
-            Invitation.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(Invitation.email_bidx) == bidx,
+            col(Invitation.accepted_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
         )
         .values(revoked_at=now, updated_at=now)
     )
@@ -201,7 +202,7 @@ async def invite_member(
     session.add(invitation)
     await session.flush()
     organisation = (
-        await session.execute(select(Tenant.name).where(Tenant.id == ctx.tenant_id))
+        await session.execute(select(col(Tenant.name)).where(col(Tenant.id) == ctx.tenant_id))
     ).scalar_one()
     link = f"{services.settings.app_url}/accept-invitation#token={token}"
     send_after_commit(
@@ -221,7 +222,7 @@ async def invite_member(
 async def list_invitations(ctx: Any) -> list[InvitationRow]:
     """Every invitation of the tenant, newest first, with its status."""
     found = (
-        await ctx.db.execute(select(Invitation).order_by(Invitation.created_at.desc()))  # type: ignore[attr-defined]
+        await ctx.db.execute(select(Invitation).order_by(col(Invitation.created_at).desc()))
     ).scalars()
     return [_invitation_row(ctx, row) for row in found]
 
@@ -233,7 +234,7 @@ async def revoke_invitation(ctx: Any, invitation: str) -> InvitationRow:
     found = None
     if wanted is not None:
         found = (
-            await ctx.db.execute(select(Invitation).where(Invitation.id == wanted))
+            await ctx.db.execute(select(Invitation).where(col(Invitation.id) == wanted))
         ).scalar_one_or_none()
     if found is None:
         raise not_found("invitation")
@@ -314,8 +315,10 @@ async def remove_member(ctx: Any, member: str) -> str:
     user_id = target.user_id
     db = ctx.db
     for model in (Contact, Company, Deal):
-        await db.execute(update(model).where(model.owner_id == user_id).values(owner_id=None))
-    await db.execute(update(Activity).where(Activity.author_id == user_id).values(author_id=None))
+        await db.execute(update(model).where(col(model.owner_id) == user_id).values(owner_id=None))
+    await db.execute(
+        update(Activity).where(col(Activity.author_id) == user_id).values(author_id=None)
+    )
     await db.delete(target)  # its sessions go with it (ON DELETE CASCADE)
     await db.flush()
     return encode_id("Member", user_id)

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from core.errors import AppError, Code
 from models import Membership
@@ -58,7 +59,9 @@ async def member_user_id(ctx: Any, global_id: str | None, field: str) -> uuid.UU
     except AppError as exc:
         raise _missing("member", field) from exc
     found = (
-        await ctx.db.execute(select(Membership.user_id).where(Membership.user_id == user_id))
+        await ctx.db.execute(
+            select(col(Membership.user_id)).where(col(Membership.user_id) == user_id)
+        )
     ).scalar_one_or_none()
     if found is None:
         raise _missing("member", field)

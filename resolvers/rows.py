@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, Self
 
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -25,9 +26,11 @@ class Row:
     NAMES: ClassVar[tuple[str, ...]] = ()
 
     id: uuid.UUID
+    tenant_id: uuid.UUID
+    subject_state: SubjectState | None
 
     @classmethod
-    def from_tuple(cls, values: Sequence[Any], state: SubjectState | None = None) -> Any:
+    def from_tuple(cls, values: Sequence[Any], state: SubjectState | None = None) -> Self:
         row = cls.__new__(cls)
         for name, value in zip(cls.NAMES, values, strict=True):
             object.__setattr__(row, name, value)
@@ -59,6 +62,11 @@ class ContactRow(Row):
     TYPE_NAME = "Contact"
     NAMES = _CONTACT
     COLUMNS = _columns(Contact, _CONTACT)
+
+    company_id: uuid.UUID | None
+    owner_id: uuid.UUID | None
+    restricted: bool
+    erased_at: datetime | None
 
     @property
     def subject_id(self) -> uuid.UUID | None:
@@ -110,6 +118,12 @@ class ActivityRow(Row):
     NAMES = _ACTIVITY
     COLUMNS = _columns(Activity, _ACTIVITY)
 
+    contact_id: uuid.UUID | None
+    company_id: uuid.UUID | None
+    deal_id: uuid.UUID | None
+    author_id: uuid.UUID | None
+    subject_contact_id: uuid.UUID | None
+
     @property
     def subject_id(self) -> uuid.UUID | None:
         return self.subject_contact_id
@@ -125,6 +139,12 @@ class MemberRow(Row):
     TYPE_NAME = "Member"
     NAMES = _MEMBER
     COLUMNS = _columns(Membership, _MEMBER)
+
+    user_id: uuid.UUID
+    role: str
+    created_at: datetime
+    email: str | None
+    display_name: str | None
 
     @property
     def gid(self) -> str:

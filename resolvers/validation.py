@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
 
 import phonenumbers
 import pycountry
@@ -64,6 +65,10 @@ def amount(value: Decimal | str, field: str = "amount") -> Decimal:
     return number
 
 
+@overload
+def text(value: str | None, field: str, max_length: int, required: Literal[True]) -> str: ...
+@overload
+def text(value: str | None, field: str, max_length: int, required: bool = False) -> str | None: ...
 def text(value: str | None, field: str, max_length: int, required: bool = False) -> str | None:
     if value is None:
         if required:
