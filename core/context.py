@@ -74,6 +74,18 @@ class RequestContext:
             raise RuntimeError("no database session: execute through server.execution")
         return self.session
 
+    def require_cipher(self) -> TenantCipher:
+        """The tenant's cipher, loaded with the principal (server.execution)."""
+        if self.cipher is None:
+            raise RuntimeError("no tenant cipher: execute through server.execution")
+        return self.cipher
+
+    def require_response(self) -> Response:
+        """The HTTP response whose cookies a sign-in or log-out sets (server.view)."""
+        if self.response is None:
+            raise RuntimeError("no HTTP response: execute through the GraphQL view")
+        return self.response
+
     def require_principal(self) -> Principal:
         if self.principal is None:
             raise unauthenticated()

@@ -15,6 +15,7 @@ import hmac
 import os
 import uuid
 from datetime import date
+from typing import overload
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -62,12 +63,20 @@ class TenantCipher:
         self._aad = owner.bytes
         self._index_key = _derive(data_key, b"ledgerline/blind-index")
 
+    @overload
+    def encrypt(self, value: str) -> bytes: ...
+    @overload
+    def encrypt(self, value: str | None) -> bytes | None: ...
     def encrypt(self, value: str | None) -> bytes | None:
         if value is None:
             return None
         nonce = os.urandom(NONCE_BYTES)
         return VERSION + nonce + self._aead.encrypt(nonce, value.encode(), self._aad)
 
+    @overload
+    def decrypt(self, blob: bytes) -> str: ...
+    @overload
+    def decrypt(self, blob: bytes | None) -> str | None: ...
     def decrypt(self, blob: bytes | None) -> str | None:
         if blob is None:
             return None
@@ -82,6 +91,10 @@ class TenantCipher:
         text = self.decrypt(blob)
         return None if text is None else date.fromisoformat(text)
 
+    @overload
+    def blind_index(self, value: str) -> bytes: ...
+    @overload
+    def blind_index(self, value: str | None) -> bytes | None: ...
     def blind_index(self, value: str | None) -> bytes | None:
         """Keyed, normalised equality index: the same email in two tenants differs."""
         if value is None:

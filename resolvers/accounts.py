@@ -20,6 +20,7 @@ from auth.permissions import Permission, Role
 from auth.principal import Principal
 from auth.sessions import CSRF_COOKIE, SESSION_COOKIE, csrf_token_for
 from auth.throttle import limit_auth
+from core.context import RequestContext
 from core.errors import unauthenticated
 from core.services import Services
 from models import User
@@ -138,14 +139,14 @@ async def load_me(services: Services, principal: Principal, *, holder: bool = Fa
     )
 
 
-async def me(ctx: Any) -> MeRow:
+async def me(ctx: RequestContext) -> MeRow:
     return await load_me(ctx.services, ctx.require_principal())
 
 
 # --- sign-up -----------------------------------------------------------------------
 
 
-async def sign_up(ctx: Any, data: SignUpData) -> None:
+async def sign_up(ctx: RequestContext, data: SignUpData) -> None:
     """Rate limited, then every refusal (input, then the sign-up rules) before anything
     is read or written; the answer is the same whether or not the address has an
     account (`auth.sign_up`)."""
@@ -171,9 +172,9 @@ async def sign_up(ctx: Any, data: SignUpData) -> None:
 # --- sign-in, tokens, tenant switch, log-out ---------------------------------------
 
 
-def _set_cookies(ctx: Any, secret: str) -> None:
+def _set_cookies(ctx: RequestContext, secret: str) -> None:
     settings = ctx.services.settings
-    response = ctx.response
+    response = ctx.require_response()
     response.set_cookie(
         SESSION_COOKIE,
         secret,
@@ -194,13 +195,14 @@ def _set_cookies(ctx: Any, secret: str) -> None:
     )
 
 
-def _clear_cookies(ctx: Any) -> None:
+def _clear_cookies(ctx: RequestContext) -> None:
     secure = ctx.services.settings.secure_cookies
-    ctx.response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True)
-    ctx.response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, samesite="strict")
+    response = ctx.require_response()
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True)
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, samesite="strict")
 
 
-async def _signed_in(ctx: Any, credentials: auth_sign_in.Credentials) -> SignedIn:
+async def _signed_in(ctx: RequestContext, credentials: auth_sign_in.Credentials) -> SignedIn:
     """The browser's cookies set, and the account shown to its holder: the request's own
     principal never changes (credentials apply from the next request)."""
     if credentials.cookie_secret is not None:
@@ -215,7 +217,7 @@ async def _signed_in(ctx: Any, credentials: auth_sign_in.Credentials) -> SignedI
     )
 
 
-async def log_in(ctx: Any, email: str, password: str, tenant: str | None) -> SignedIn:
+async def log_in(ctx: RequestContext, email: str, password: str, tenant: str | None) -> SignedIn:
     wanted = auth_sign_in.OLDEST if tenant is None else try_decode(tenant, "Tenant")
     credentials = await auth_sign_in.log_in(
         ctx.services,
@@ -228,11 +230,11 @@ async def log_in(ctx: Any, email: str, password: str, tenant: str | None) -> Sig
     return await _signed_in(ctx, credentials)
 
 
-async def refresh(ctx: Any, refresh_token: str) -> SignedIn:
+async def refresh(ctx: RequestContext, refresh_token: str) -> SignedIn:
     return await _signed_in(ctx, await auth_sign_in.refresh(ctx.services, refresh_token))
 
 
-async def switch_tenant(ctx: Any, tenant: str) -> SignedIn:
+async def switch_tenant(ctx: RequestContext, tenant: str) -> SignedIn:
     principal = ctx.require_principal()
     credentials = await auth_sign_in.switch_tenant(
         ctx.services,
@@ -243,7 +245,7 @@ async def switch_tenant(ctx: Any, tenant: str) -> SignedIn:
     return await _signed_in(ctx, credentials)
 
 
-async def log_out(ctx: Any) -> bool:
+async def log_out(ctx: RequestContext) -> bool:
     """Revoke the current session (cookie session or refresh family) and clear cookies."""
     ended = await auth_sign_in.log_out(ctx.services, ctx.principal)
     if ctx.response is not None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import col
 
+from core.context import RequestContext
 from core.errors import AppError, Code, bad_input
 from models import Activity
 from models.activities import ACTIVITY_KINDS
@@ -50,7 +51,7 @@ def aware(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
-async def activity_filters(ctx: Any, f: ActivityFilterArgs | None) -> list[Any]:
+async def activity_filters(ctx: RequestContext, f: ActivityFilterArgs | None) -> list[Any]:
     if f is None:
         return []
     clauses: list[Any] = []
@@ -75,12 +76,12 @@ async def activity_filters(ctx: Any, f: ActivityFilterArgs | None) -> list[Any]:
     return clauses
 
 
-async def with_subjects(ctx: Any, result_rows: Any) -> list[ActivityRow]:
+async def with_subjects(ctx: RequestContext, result_rows: Any) -> list[ActivityRow]:
     return activities_with_state(ctx, result_rows)
 
 
 async def list_activities(
-    ctx: Any, f: ActivityFilterArgs | None, order: str, descending: bool, args: PageArgs
+    ctx: RequestContext, f: ActivityFilterArgs | None, order: str, descending: bool, args: PageArgs
 ) -> tuple[list[ActivityRow], Page]:
     stmt = activity_select().where(*await activity_filters(ctx, f))
     sort_key = SORTABLE[order]
@@ -97,7 +98,9 @@ async def list_activities(
     return await with_subjects(ctx, result), page
 
 
-async def activity_values(ctx: Any, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+async def activity_values(
+    ctx: RequestContext, data: dict[str, Any], creating: bool
+) -> dict[str, Any]:
     """Validate an input dict (only keys present are changed) into column values."""
     out: dict[str, Any] = {}
     for key in ("kind", "subject"):
@@ -111,7 +114,7 @@ async def activity_values(ctx: Any, data: dict[str, Any], creating: bool) -> dic
     if "subject" in data:
         out["subject"] = v.text(data["subject"], "subject", 200, required=True)
     if "body" in data:
-        out["body_enc"] = ctx.cipher.encrypt(v.text(data["body"], "body", 10_000))
+        out["body_enc"] = ctx.require_cipher().encrypt(v.text(data["body"], "body", 10_000))
     if "due_at" in data:
         out["due_at"] = aware(data["due_at"], "dueAt")
     if "done" in data:
@@ -127,7 +130,7 @@ async def activity_values(ctx: Any, data: dict[str, Any], creating: bool) -> dic
     return out
 
 
-async def _person_linked(ctx: Any, values: dict[str, Any], current: Any = None) -> Any:
+async def _person_linked(ctx: RequestContext, values: dict[str, Any], current: Any = None) -> Any:
     """The person the links point at after the write: the contact, else the deal's
     primary contact, else nobody."""
     contact_id = (
@@ -142,7 +145,7 @@ async def _person_linked(ctx: Any, values: dict[str, Any], current: Any = None) 
     return None if deal is None else deal.primary_contact_id
 
 
-def _refuse_moving_unreadable(ctx: Any, current: Any, person: Any) -> None:
+def _refuse_moving_unreadable(ctx: RequestContext, current: Any, person: Any) -> None:
     """Moving a note to another person is processing of the person it is about: only
     for a caller who may read its body under that person's state. Unlinking is not
     refused: the recorded subject keeps governing the body."""
@@ -158,7 +161,9 @@ def _refuse_moving_unreadable(ctx: Any, current: Any, person: Any) -> None:
         )
 
 
-async def _refuse_body_of_erased(ctx: Any, values: dict[str, Any], current: Any = None) -> None:
+async def _refuse_body_of_erased(
+    ctx: RequestContext, values: dict[str, Any], current: Any = None
+) -> None:
     """An erased person's notes are gone; new personal text about them is refused, as
     is attaching an existing note to them."""
     if "body_enc" not in values and "contact_id" not in values:
@@ -184,25 +189,25 @@ def _require_link(values: dict[str, Any], current: Any = None) -> None:
         raise bad_input("Link the activity to a contact, a company or a deal.", "contact")
 
 
-async def reload_activity(ctx: Any, activity_id: uuid.UUID) -> ActivityRow:
+async def reload_activity(ctx: RequestContext, activity_id: uuid.UUID) -> ActivityRow:
     """Read back after a write, past the request's loader cache, with its subject."""
     result = await ctx.db.execute(activity_select().where(col(Activity.id) == activity_id))
     return (await with_subjects(ctx, result.all()))[0]
 
 
-async def create_activity(ctx: Any, data: dict[str, Any]) -> ActivityRow:
+async def create_activity(ctx: RequestContext, data: dict[str, Any]) -> ActivityRow:
     values = await activity_values(ctx, data, creating=True)
     _require_link(values)
     values["subject_contact_id"] = await _person_linked(ctx, values)
     await _refuse_body_of_erased(ctx, values)
-    activity = Activity(**values, author_id=ctx.principal.user_id)
+    activity = Activity(**values, author_id=ctx.require_principal().user_id)
     ctx.db.add(activity)
     await ctx.db.flush()
     ctx.audit.record("activity_created", f"activity {activity.id}")
     return await reload_activity(ctx, activity.id)
 
 
-async def update_activity(ctx: Any, global_id: str, data: dict[str, Any]) -> ActivityRow:
+async def update_activity(ctx: RequestContext, global_id: str, data: dict[str, Any]) -> ActivityRow:
     row = await existing(ctx, global_id, "Activity", "id")
     values = await activity_values(ctx, data, creating=False)
     _require_link(values, row)
@@ -219,7 +224,7 @@ async def update_activity(ctx: Any, global_id: str, data: dict[str, Any]) -> Act
     return await reload_activity(ctx, row.id)
 
 
-async def delete_activity(ctx: Any, global_id: str) -> uuid.UUID:
+async def delete_activity(ctx: RequestContext, global_id: str) -> uuid.UUID:
     row = await existing(ctx, global_id, "Activity", "id")
     await ctx.db.execute(delete(Activity).where(Activity.id == row.id))
     ctx.audit.record("activity_deleted", f"activity {row.id}")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from core.context import RequestContext
 from core.errors import bad_input
 from models.audit import AuditEvent, AuditSubject
 from resolvers.members import members_by_user
@@ -36,14 +37,16 @@ def _names(joined: str | None) -> list[str]:
     return [name for name in (joined or "").split(",") if name]
 
 
-def _limit(ctx: Any, first: int) -> int:
+def _limit(ctx: RequestContext, first: int) -> int:
     cap = ctx.services.settings.limits.max_page_size
     if first < 0 or first > cap:
         raise bad_input(f"first must be between 0 and {cap}.", "first")
     return first
 
 
-async def personal_data_access(ctx: Any, contact_gid: str, first: int) -> list[AccessEntry]:
+async def personal_data_access(
+    ctx: RequestContext, contact_gid: str, first: int
+) -> list[AccessEntry]:
     contact = await existing(ctx, contact_gid, "Contact", "contact")
     limit = _limit(ctx, first)
     if limit == 0:

@@ -16,6 +16,7 @@ from email_validator.syntax import validate_email_domain_name
 from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 
+from core.context import RequestContext
 from core.errors import bad_input
 from models import Activity, Company, Contact, Deal
 from models.base import utcnow
@@ -40,7 +41,7 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-async def company_filters(ctx: Any, f: CompanyFilterArgs | None) -> list[Any]:
+async def company_filters(ctx: RequestContext, f: CompanyFilterArgs | None) -> list[Any]:
     if f is None:
         return []
     clauses: list[Any] = []
@@ -56,7 +57,7 @@ async def company_filters(ctx: Any, f: CompanyFilterArgs | None) -> list[Any]:
 
 
 async def list_companies(
-    ctx: Any, f: CompanyFilterArgs | None, order: str, descending: bool, args: PageArgs
+    ctx: RequestContext, f: CompanyFilterArgs | None, order: str, descending: bool, args: PageArgs
 ) -> tuple[list[CompanyRow], Page]:
     stmt = select(*CompanyRow.COLUMNS).where(*await company_filters(ctx, f))
     sort_key = SORTABLE[order]
@@ -95,7 +96,9 @@ def size(value: int | None, field: str = "size") -> int | None:
     return value
 
 
-async def company_values(ctx: Any, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+async def company_values(
+    ctx: RequestContext, data: dict[str, Any], creating: bool
+) -> dict[str, Any]:
     """Validate an input dict (only keys present are changed) into column values."""
     out: dict[str, Any] = {}
     if creating and "name" not in data:
@@ -109,30 +112,30 @@ async def company_values(ctx: Any, data: dict[str, Any], creating: bool) -> dict
     if "size" in data:
         out["size"] = size(data["size"])
     if "address" in data:
-        out["address_enc"] = ctx.cipher.encrypt(v.text(data["address"], "address", 500))
+        out["address_enc"] = ctx.require_cipher().encrypt(v.text(data["address"], "address", 500))
     if "owner" in data:
         out["owner_id"] = await member_user_id(ctx, data["owner"], "owner")
     return out
 
 
-async def reload_company(ctx: Any, company_id: uuid.UUID) -> CompanyRow:
+async def reload_company(ctx: RequestContext, company_id: uuid.UUID) -> CompanyRow:
     """Read back after a write, past the request's loader cache."""
     result = await ctx.db.execute(select(*CompanyRow.COLUMNS).where(col(Company.id) == company_id))
     return CompanyRow.from_tuple(result.one())
 
 
-async def create_company(ctx: Any, data: dict[str, Any]) -> CompanyRow:
+async def create_company(ctx: RequestContext, data: dict[str, Any]) -> CompanyRow:
     values = await company_values(ctx, data, creating=True)
     company = Company(**values)
     if "owner_id" not in values:
-        company.owner_id = ctx.principal.user_id
+        company.owner_id = ctx.require_principal().user_id
     ctx.db.add(company)
     await ctx.db.flush()
     ctx.audit.record("company_created", f"company {company.id}")
     return await reload_company(ctx, company.id)
 
 
-async def update_company(ctx: Any, global_id: str, data: dict[str, Any]) -> CompanyRow:
+async def update_company(ctx: RequestContext, global_id: str, data: dict[str, Any]) -> CompanyRow:
     row = await existing(ctx, global_id, "Company", "id")
     values = await company_values(ctx, data, creating=False)
     values["updated_at"] = utcnow()
@@ -141,7 +144,7 @@ async def update_company(ctx: Any, global_id: str, data: dict[str, Any]) -> Comp
     return await reload_company(ctx, row.id)
 
 
-async def delete_company(ctx: Any, global_id: str) -> uuid.UUID:
+async def delete_company(ctx: RequestContext, global_id: str) -> uuid.UUID:
     """Unlink contacts, deals and activities, then delete (one transaction)."""
     row = await existing(ctx, global_id, "Company", "id")
     for model in (Contact, Deal, Activity):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+import strawberry
 from sqlalchemy import select
 from sqlmodel import col
 
+from core.context import RequestContext
 from core.errors import bad_input, forbidden
 from models import ConsentEvent, ConsentState
 from privacy import audit
@@ -16,7 +17,9 @@ from resolvers.contacts import load_contact_model, reload_contact
 from resolvers.rows import ContactRow
 
 
-async def current_consents(info: Any, contact_id: uuid.UUID) -> list[ConsentState]:
+async def current_consents(
+    info: strawberry.Info[RequestContext, None], contact_id: uuid.UUID
+) -> list[ConsentState]:
     result = await info.context.db.execute(
         select(ConsentState)
         .where(col(ConsentState.contact_id) == contact_id)
@@ -25,7 +28,9 @@ async def current_consents(info: Any, contact_id: uuid.UUID) -> list[ConsentStat
     return list(result.scalars())
 
 
-async def consent_history(info: Any, contact_id: uuid.UUID) -> list[ConsentEvent]:
+async def consent_history(
+    info: strawberry.Info[RequestContext, None], contact_id: uuid.UUID
+) -> list[ConsentEvent]:
     result = await info.context.db.execute(
         select(ConsentEvent)
         .where(col(ConsentEvent.contact_id) == contact_id)
@@ -34,7 +39,7 @@ async def consent_history(info: Any, contact_id: uuid.UUID) -> list[ConsentEvent
     return list(result.scalars())
 
 
-def checked(ctx: Any, record: service.ConsentRecord) -> service.ConsentRecord:
+def checked(ctx: RequestContext, record: service.ConsentRecord) -> service.ConsentRecord:
     """Refuse, before anything is read or written, a change the caller may not record
     (privacy.consent.may_record) or a widening change without its source and evidence."""
     principal = ctx.require_principal()
@@ -54,27 +59,35 @@ def checked(ctx: Any, record: service.ConsentRecord) -> service.ConsentRecord:
     return record
 
 
-async def record(ctx: Any, contact_gid: str, record: service.ConsentRecord) -> ContactRow:
+async def record(
+    ctx: RequestContext, contact_gid: str, record: service.ConsentRecord
+) -> ContactRow:
     record = checked(ctx, record)
     contact = await load_contact_model(ctx, contact_gid)
-    event = await service.append_consent(ctx.db, contact.id, record, ctx.principal.user_id)
+    event = await service.append_consent(
+        ctx.db, contact.id, record, ctx.require_principal().user_id
+    )
     audit.CONSENT_EVENTS[record.status](
         ctx.audit, contact_id=contact.id, purpose=record.purpose, event_id=event.id
     )
     return await reload_contact(ctx, contact.id)
 
 
-async def restrict(ctx: Any, contact_gid: str, restricted: bool, reason: str | None) -> ContactRow:
+async def restrict(
+    ctx: RequestContext, contact_gid: str, restricted: bool, reason: str | None
+) -> ContactRow:
     contact = await load_contact_model(ctx, contact_gid)
-    await service.set_restriction(ctx.db, contact, restricted, reason, ctx.principal.user_id)
+    await service.set_restriction(
+        ctx.db, contact, restricted, reason, ctx.require_principal().user_id
+    )
     ctx.audit.record(
         "processing_restricted" if restricted else "restriction_lifted", f"contact {contact.id}"
     )
     return await reload_contact(ctx, contact.id)
 
 
-async def erase(ctx: Any, contact_gid: str, reason: str | None) -> ContactRow:
+async def erase(ctx: RequestContext, contact_gid: str, reason: str | None) -> ContactRow:
     contact = await load_contact_model(ctx, contact_gid)
-    await service.erase_contact(ctx.db, contact, reason, ctx.principal.user_id)
+    await service.erase_contact(ctx.db, contact, reason, ctx.require_principal().user_id)
     ctx.audit.record("contact_erased", f"contact {contact.id}")
     return await reload_contact(ctx, contact.id)

@@ -13,9 +13,11 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+import strawberry
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import col
 
+from core.context import RequestContext
 from core.errors import AppError, Code
 from models import Activity, Contact, Deal
 from models.base import utcnow
@@ -57,7 +59,7 @@ def declared_policy(field_name: str) -> FieldPolicy:
     return field.metadata[POLICY_KEY].policy
 
 
-def _require_readable(ctx: Any, fields: tuple[str, ...], what: str) -> list[Any]:
+def _require_readable(ctx: RequestContext, fields: tuple[str, ...], what: str) -> list[Any]:
     """Filtering or searching by personal data: the caller must read every field it
     touches in full, and only subjects whose data the caller's purpose may use are
     searched (the match would otherwise leak the value)."""
@@ -72,7 +74,7 @@ def _require_readable(ctx: Any, fields: tuple[str, ...], what: str) -> list[Any]
     return [visible_subjects_clause(ctx.policy.purposes, c) for c in categories]
 
 
-async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
+async def contact_filters(ctx: RequestContext, f: ContactFilterArgs | None) -> list[Any]:
     if f is None:
         return []
     clauses: list[Any] = []
@@ -107,12 +109,12 @@ async def contact_filters(ctx: Any, f: ContactFilterArgs | None) -> list[Any]:
         )
     if f.email is not None:
         clauses.extend(_require_readable(ctx, ("email",), "email"))
-        clauses.append(Contact.email_bidx == ctx.cipher.blind_index(v.email(f.email)))
+        clauses.append(Contact.email_bidx == ctx.require_cipher().blind_index(v.email(f.email)))
     return clauses
 
 
 async def list_contacts(
-    ctx: Any, f: ContactFilterArgs | None, order: str, descending: bool, args: PageArgs
+    ctx: RequestContext, f: ContactFilterArgs | None, order: str, descending: bool, args: PageArgs
 ) -> tuple[list[ContactRow], Any]:
     stmt = contact_select().where(*await contact_filters(ctx, f))
     sort_key = SORTABLE[order]
@@ -129,22 +131,22 @@ async def list_contacts(
     return contacts_with_state(ctx, result), page
 
 
-async def member(info: Any, user_id: uuid.UUID | None) -> Any:
+async def member(info: strawberry.Info[RequestContext, None], user_id: uuid.UUID | None) -> Any:
     if user_id is None:
         return None
     return await loaders_of(info.context).member_by_user.load(user_id)
 
 
-def _page_limit(ctx: Any, first: int) -> int:
+def _page_limit(ctx: RequestContext, first: int) -> int:
     cap = ctx.services.settings.limits.max_page_size
     if first < 0 or first > cap:
         raise AppError(Code.BAD_USER_INPUT, f"first must be between 0 and {cap}.", field="first")
     return first
 
 
-async def contact_values(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
+async def contact_values(ctx: RequestContext, data: dict[str, Any]) -> dict[str, Any]:
     """Validate an input dict (only keys present are changed) into column values."""
-    cipher = ctx.cipher
+    cipher = ctx.require_cipher()
     out: dict[str, Any] = {}
     if "first_name" in data:
         out["first_name"] = v.text(data["first_name"], "firstName", 100)
@@ -186,16 +188,16 @@ async def contact_values(ctx: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def create_contact(
-    ctx: Any, data: dict[str, Any], consents: list[ConsentRecord]
+    ctx: RequestContext, data: dict[str, Any], consents: list[ConsentRecord]
 ) -> ContactRow:
     values = await contact_values(ctx, data)
     contact = Contact(**values)
     if contact.owner_id is None:
-        contact.owner_id = ctx.principal.user_id
+        contact.owner_id = ctx.require_principal().user_id
     ctx.db.add(contact)
     await ctx.db.flush()
     for record in consents:  # checked by the mutation (resolvers.consent.checked)
-        event = await append_consent(ctx.db, contact.id, record, ctx.principal.user_id)
+        event = await append_consent(ctx.db, contact.id, record, ctx.require_principal().user_id)
         CONSENT_EVENTS[record.status](
             ctx.audit, contact_id=contact.id, purpose=record.purpose, event_id=event.id
         )
@@ -205,17 +207,17 @@ async def create_contact(
     return await reload_contact(ctx, contact.id)
 
 
-async def reload_contact(ctx: Any, contact_id: uuid.UUID) -> ContactRow:
+async def reload_contact(ctx: RequestContext, contact_id: uuid.UUID) -> ContactRow:
     result = await ctx.db.execute(contact_select().where(col(Contact.id) == contact_id))
     return contacts_with_state(ctx, result.all())[0]
 
 
-async def load_contact_model(ctx: Any, global_id: str) -> Contact:
+async def load_contact_model(ctx: RequestContext, global_id: str) -> Contact:
     row = await existing(ctx, global_id, "Contact", "id")
     return (await ctx.db.execute(select(Contact).where(col(Contact.id) == row.id))).scalar_one()
 
 
-async def update_contact(ctx: Any, global_id: str, data: dict[str, Any]) -> ContactRow:
+async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, Any]) -> ContactRow:
     contact = await load_contact_model(ctx, global_id)
     if contact.erased_at is not None and any(k != "lifecycle_stage" for k in data):
         raise AppError(
@@ -228,7 +230,7 @@ async def update_contact(ctx: Any, global_id: str, data: dict[str, Any]) -> Cont
     return await reload_contact(ctx, contact.id)
 
 
-async def delete_contact(ctx: Any, global_id: str) -> uuid.UUID:
+async def delete_contact(ctx: RequestContext, global_id: str) -> uuid.UUID:
     contact = await load_contact_model(ctx, global_id)
     from models import ConsentEvent, ConsentState, ProcessingEvent
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col
 
+from core.context import RequestContext
 from core.errors import bad_input
 from models import Activity, Deal
 from models.base import utcnow
@@ -101,7 +102,7 @@ class DealFilterArgs:
     expected_close_before: date | None = None
 
 
-async def deal_filters(ctx: Any, f: DealFilterArgs | None) -> list[Any]:
+async def deal_filters(ctx: RequestContext, f: DealFilterArgs | None) -> list[Any]:
     if f is None:
         return []
     clauses: list[Any] = []
@@ -130,7 +131,7 @@ async def deal_filters(ctx: Any, f: DealFilterArgs | None) -> list[Any]:
 
 
 async def list_deals(
-    ctx: Any, f: DealFilterArgs | None, order: str, descending: bool, args: PageArgs
+    ctx: RequestContext, f: DealFilterArgs | None, order: str, descending: bool, args: PageArgs
 ) -> tuple[list[DealRow], Page]:
     stmt = select(*DealRow.COLUMNS).where(*await deal_filters(ctx, f))
     sort_column, key, attribute = SORTS[order]
@@ -162,7 +163,7 @@ def _not_null(data: dict[str, Any], key: str, field: str) -> Any:
     return data[key]
 
 
-async def deal_values(ctx: Any, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+async def deal_values(ctx: RequestContext, data: dict[str, Any], creating: bool) -> dict[str, Any]:
     """Validate an input dict (only keys present are changed) into column values."""
     out: dict[str, Any] = {}
     if creating and "title" not in data:
@@ -196,25 +197,25 @@ def _closing(values: dict[str, Any], previous_stage: str | None) -> None:
     values["closed_at"] = utcnow() if stage in CLOSED_STAGES else None
 
 
-async def reload_deal(ctx: Any, deal_id: uuid.UUID) -> DealRow:
+async def reload_deal(ctx: RequestContext, deal_id: uuid.UUID) -> DealRow:
     """Read back after a write, past the request's loader cache."""
     result = await ctx.db.execute(select(*DealRow.COLUMNS).where(col(Deal.id) == deal_id))
     return DealRow.from_tuple(result.one())
 
 
-async def create_deal(ctx: Any, data: dict[str, Any]) -> DealRow:
+async def create_deal(ctx: RequestContext, data: dict[str, Any]) -> DealRow:
     values = await deal_values(ctx, data, creating=True)
     _closing(values, None)
     deal = Deal(**values)
     if "owner_id" not in values:
-        deal.owner_id = ctx.principal.user_id
+        deal.owner_id = ctx.require_principal().user_id
     ctx.db.add(deal)
     await ctx.db.flush()
     ctx.audit.record("deal_created", f"deal {deal.id}")
     return await reload_deal(ctx, deal.id)
 
 
-async def update_deal(ctx: Any, global_id: str, data: dict[str, Any]) -> DealRow:
+async def update_deal(ctx: RequestContext, global_id: str, data: dict[str, Any]) -> DealRow:
     row = await existing(ctx, global_id, "Deal", "id")
     values = await deal_values(ctx, data, creating=False)
     _closing(values, row.stage)
@@ -224,7 +225,7 @@ async def update_deal(ctx: Any, global_id: str, data: dict[str, Any]) -> DealRow
     return await reload_deal(ctx, row.id)
 
 
-async def delete_deal(ctx: Any, global_id: str) -> uuid.UUID:
+async def delete_deal(ctx: RequestContext, global_id: str) -> uuid.UUID:
     """Unlink activities, then delete (one transaction)."""
     row = await existing(ctx, global_id, "Deal", "id")
     await ctx.db.execute(update(Activity).where(Activity.deal_id == row.id).values(deal_id=None))

@@ -256,7 +256,7 @@ def to_many(row_class: type[Row], model: Any, parent_column: Any) -> Any:
     from resolvers.contacts import _page_limit
     from schema.policy import Batch
 
-    def loader(ctx: Any, args: dict[str, Any]) -> ChildrenLoader:
+    def loader(ctx: RequestContext, args: dict[str, Any]) -> ChildrenLoader:
         return loaders_of(ctx).children(
             row_class, model, parent_column, _page_limit(ctx, args["first"])
         )

@@ -31,6 +31,7 @@ from auth.invitations import accept_invitation as auth_accept_invitation
 from auth.permissions import Role
 from auth.throttle import limit_auth
 from core import mail
+from core.context import RequestContext
 from core.errors import AppError, Code, forbidden, not_found
 from core.mail import send_after_commit
 from models import Activity, Company, Contact, Deal, Invitation, Membership, Tenant, User
@@ -41,7 +42,9 @@ from resolvers.global_ids import encode_id, try_decode
 from resolvers.rows import MemberRow
 
 
-async def members_by_user(ctx: Any, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, MemberRow]:
+async def members_by_user(
+    ctx: RequestContext, user_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, MemberRow]:
     result = await ctx.db.execute(
         select(*MemberRow.COLUMNS, col(User.email_enc), col(User.display_name))
         .join(User, col(User.id) == Membership.user_id)
@@ -57,7 +60,7 @@ async def members_by_user(ctx: Any, user_ids: list[uuid.UUID]) -> dict[uuid.UUID
     return out
 
 
-async def list_members(ctx: Any) -> list[MemberRow]:
+async def list_members(ctx: RequestContext) -> list[MemberRow]:
     result = await ctx.db.execute(select(col(Membership.user_id)))
     ids = [r[0] for r in result]
     found = await members_by_user(ctx, ids)
@@ -68,7 +71,7 @@ def _member_missing() -> AppError:
     return AppError(Code.NOT_FOUND, "No member with this id.", field="member")
 
 
-async def _membership(ctx: Any, member: str) -> Membership:
+async def _membership(ctx: RequestContext, member: str) -> Membership:
     user_id = try_decode(member, "Member")
     found = None
     if user_id is not None:
@@ -80,7 +83,7 @@ async def _membership(ctx: Any, member: str) -> Membership:
     return found
 
 
-async def _owner_count(ctx: Any) -> int:
+async def _owner_count(ctx: RequestContext) -> int:
     return (
         await ctx.db.execute(
             select(func.count(col(Membership.id))).where(col(Membership.role) == Role.OWNER.value)
@@ -88,13 +91,13 @@ async def _owner_count(ctx: Any) -> int:
     ).scalar_one()
 
 
-def _require_owner_for(ctx: Any, *roles: Role) -> None:
+def _require_owner_for(ctx: RequestContext, *roles: Role) -> None:
     """Only an owner may grant, take away or remove the owner role."""
     if Role.OWNER in roles and ctx.require_principal().role is not Role.OWNER:
         raise forbidden("grant or remove the owner role")
 
 
-async def _member_row(ctx: Any, user_id: uuid.UUID) -> MemberRow:
+async def _member_row(ctx: RequestContext, user_id: uuid.UUID) -> MemberRow:
     return (await members_by_user(ctx, [user_id]))[user_id]
 
 
@@ -138,10 +141,10 @@ class InvitationRow:
         return InvitationStatus.PENDING
 
 
-def _invitation_row(ctx: Any, found: Invitation) -> InvitationRow:
+def _invitation_row(ctx: RequestContext, found: Invitation) -> InvitationRow:
     return InvitationRow(
         id=found.id,
-        email=ctx.cipher.decrypt(found.email_enc),
+        email=ctx.require_cipher().decrypt(found.email_enc),
         display_name=found.display_name,
         role=Role(found.role),
         created_at=found.created_at,
@@ -152,7 +155,7 @@ def _invitation_row(ctx: Any, found: Invitation) -> InvitationRow:
 
 
 async def invite_member(
-    ctx: Any, email: str, role: Role, display_name: str | None
+    ctx: RequestContext, email: str, role: Role, display_name: str | None
 ) -> InvitationRow:
     """Record an invitation and mail its single-use link (after the commit).
 
@@ -178,7 +181,7 @@ async def invite_member(
     if member is not None:
         raise AppError(Code.CONFLICT, "This person is already a member.", field="email")
     now = utcnow()
-    bidx = ctx.cipher.blind_index(address)
+    bidx = ctx.require_cipher().blind_index(address)
     await session.execute(
         update(Invitation)
         .where(
@@ -191,7 +194,7 @@ async def invite_member(
     token, token_hash = new_invitation_token(ctx.tenant_id)
     invitation = Invitation(
         tenant_id=ctx.tenant_id,
-        email_enc=ctx.cipher.encrypt(address),
+        email_enc=ctx.require_cipher().encrypt(address),
         email_bidx=bidx,
         role=role.value,
         display_name=name,
@@ -219,7 +222,7 @@ async def invite_member(
     return _invitation_row(ctx, invitation)
 
 
-async def list_invitations(ctx: Any) -> list[InvitationRow]:
+async def list_invitations(ctx: RequestContext) -> list[InvitationRow]:
     """Every invitation of the tenant, newest first, with its status."""
     found = (
         await ctx.db.execute(select(Invitation).order_by(col(Invitation.created_at).desc()))
@@ -227,7 +230,7 @@ async def list_invitations(ctx: Any) -> list[InvitationRow]:
     return [_invitation_row(ctx, row) for row in found]
 
 
-async def revoke_invitation(ctx: Any, invitation: str) -> InvitationRow:
+async def revoke_invitation(ctx: RequestContext, invitation: str) -> InvitationRow:
     """Its link stops working. Only owners revoke an invitation to the owner role; an
     accepted one is a membership now (removeMember), a revoked one stays revoked."""
     wanted = try_decode(invitation, "Invitation")
@@ -266,7 +269,7 @@ class Accepted:
     role: Role
 
 
-async def accept_invitation(ctx: Any, data: AcceptInvitationData) -> Accepted:
+async def accept_invitation(ctx: RequestContext, data: AcceptInvitationData) -> Accepted:
     """Accept with the single-use token from the mail (`auth.invitations`): rate limited;
     a malformed token is INVITATION_INVALID before the input is looked at. The request's
     principal is unchanged (sign in with logIn or switchTenant to act in the tenant)."""
@@ -292,7 +295,7 @@ async def accept_invitation(ctx: Any, data: AcceptInvitationData) -> Accepted:
 # --- roles and removal -------------------------------------------------------------
 
 
-async def change_role(ctx: Any, member: str, role: Role) -> MemberRow:
+async def change_role(ctx: RequestContext, member: str, role: Role) -> MemberRow:
     target = await _membership(ctx, member)
     current = Role(target.role)
     _require_owner_for(ctx, current, role)
@@ -304,7 +307,7 @@ async def change_role(ctx: Any, member: str, role: Role) -> MemberRow:
     return await _member_row(ctx, target.user_id)
 
 
-async def remove_member(ctx: Any, member: str) -> str:
+async def remove_member(ctx: RequestContext, member: str) -> str:
     """Their records stay, without an owner or author; their sessions in this tenant
     end (deleted with the membership)."""
     target = await _membership(ctx, member)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from core.context import RequestContext
 from core.errors import AppError, Code
 from models import Membership
 from resolvers.global_ids import decode_id
@@ -24,7 +25,9 @@ def _missing(kind: str, field: str | None) -> AppError:
     return AppError(Code.NOT_FOUND, f"No {kind} with this id.", **extra)
 
 
-async def existing(ctx: Any, global_id: str, type_name: str, field: str | None = None) -> Any:
+async def existing(
+    ctx: RequestContext, global_id: str, type_name: str, field: str | None = None
+) -> Any:
     """The row behind `global_id` in the caller's tenant, or NOT_FOUND."""
     try:
         _, row_id = decode_id(global_id, type_name)
@@ -43,14 +46,16 @@ async def existing(ctx: Any, global_id: str, type_name: str, field: str | None =
 
 
 async def optional_ref(
-    ctx: Any, global_id: str | None, type_name: str, field: str
+    ctx: RequestContext, global_id: str | None, type_name: str, field: str
 ) -> uuid.UUID | None:
     if global_id is None:
         return None
     return (await existing(ctx, global_id, type_name, field)).id
 
 
-async def member_user_id(ctx: Any, global_id: str | None, field: str) -> uuid.UUID | None:
+async def member_user_id(
+    ctx: RequestContext, global_id: str | None, field: str
+) -> uuid.UUID | None:
     """A member's user id, if that user belongs to the caller's tenant."""
     if global_id is None:
         return None
