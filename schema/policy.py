@@ -22,6 +22,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from auth.permissions import Permission
+from core.context import RequestContext
 from privacy.audit import AuditBuffer
 from privacy.categories import DESCRIPTIONS, DataCategory
 from privacy.decision import FieldPolicy
@@ -58,7 +59,9 @@ class Batch:
         self.loader = loader
 
 
-async def load_related(batch: Batch, info: strawberry.Info, root: Any, **args: Any) -> Any:
+async def load_related(
+    batch: Batch, info: strawberry.Info[RequestContext, None], root: Any, **args: Any
+) -> Any:
     key = getattr(root, batch.key)
     if key is None:
         return [] if batch.many else None
@@ -138,7 +141,7 @@ def pii_field(
     policy = FieldPolicy(category, permission, mask, mask_permission, subject_bound)
     spec = PiiSpec(policy, source, decode)
 
-    def resolver(root: Any, info: strawberry.Info) -> Any:
+    def resolver(root: Any, info: strawberry.Info[RequestContext, None]) -> Any:
         return resolve_cell(info.context, spec, root, info.path.as_list)
 
     resolver.__annotations__ = {
@@ -169,7 +172,7 @@ class RequirePermission(FieldExtension):
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    def _check(self, info: strawberry.Info) -> None:
+    def _check(self, info: strawberry.Info[RequestContext, None]) -> None:
         info.context.require(
             self.permission, f"use {info._raw_info.parent_type.name}.{info.field_name}"
         )
@@ -178,13 +181,13 @@ class RequirePermission(FieldExtension):
     # narrower than FieldExtension's signature on purpose; strawberry passes them by
     # position).
     def resolve(  # type: ignore[override]
-        self, next_: Any, source: Any, info: strawberry.Info, /, **kwargs: Any
+        self, next_: Any, source: Any, info: strawberry.Info[RequestContext, None], /, **kwargs: Any
     ) -> Any:
         self._check(info)
         return next_(source, info, **kwargs)
 
     async def resolve_async(  # type: ignore[override]
-        self, next_: Any, source: Any, info: strawberry.Info, /, **kwargs: Any
+        self, next_: Any, source: Any, info: strawberry.Info[RequestContext, None], /, **kwargs: Any
     ) -> Any:
         self._check(info)
         return await next_(source, info, **kwargs)

@@ -10,6 +10,7 @@ import strawberry
 from auth.permissions import Permission as P
 from auth.permissions import Role
 from auth.sign_up import SIGN_UP_MESSAGE
+from core.context import RequestContext
 from privacy.categories import DataCategory as C
 from privacy.purposes import Purpose
 from resolvers import accounts as resolve
@@ -110,7 +111,9 @@ class SignUpPayload:
     message: str = plain_field("What happens next; the same text in every case.")
 
 
-InvitationStatusEnum = strawberry.enum(
+# Declares the GraphQL enum on the Python enum itself (strawberry.enum returns it), so
+# fields are annotated with `member_resolvers.InvitationStatus`.
+strawberry.enum(
     member_resolvers.InvitationStatus,
     name="InvitationStatus",
     description="pending, accepted, revoked, or expired (past expiresAt, never accepted).",
@@ -140,7 +143,7 @@ class Invitation:
         description="The display name the inviter gave (null when none was given).",
     )
     role: Role = plain_field("The role the person gets on accepting.")
-    status: InvitationStatusEnum = plain_field("Where the invitation stands.")  # type: ignore[valid-type]
+    status: member_resolvers.InvitationStatus = plain_field("Where the invitation stands.")
     created_at: datetime = plain_field("When it was sent.")
     expires_at: datetime = plain_field("After this, the link no longer works.")
 
@@ -219,18 +222,18 @@ def _payload(signed: resolve.SignedIn) -> AuthPayload:
 @strawberry.type
 class Query:
     @strawberry.field(description="Your own account. Requires signing in.")
-    async def me(self, info: strawberry.Info) -> Me:
+    async def me(self, info: strawberry.Info[RequestContext, None]) -> Me:
         return await resolve.me(info.context)  # type: ignore[return-value]
 
     @guarded_field(permission=P.MEMBERS_READ, description="Members of your tenant.")
-    async def members(self, info: strawberry.Info) -> list[Member]:
+    async def members(self, info: strawberry.Info[RequestContext, None]) -> list[Member]:
         return await member_resolvers.list_members(info.context)  # type: ignore[return-value]
 
     @guarded_field(
         permission=P.MEMBERS_MANAGE,
         description="Invitations to your tenant, newest first, in every status.",
     )
-    async def invitations(self, info: strawberry.Info) -> list[Invitation]:
+    async def invitations(self, info: strawberry.Info[RequestContext, None]) -> list[Invitation]:
         return await member_resolvers.list_invitations(info.context)  # type: ignore[return-value]
 
 
@@ -242,7 +245,9 @@ class Mutation:
         "holder is told by mail) and carries no credentials: then sign in with logIn. "
         "Rate limited."
     )
-    async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> SignUpPayload:
+    async def sign_up(
+        self, info: strawberry.Info[RequestContext, None], input: SignUpInput
+    ) -> SignUpPayload:
         data = resolve.SignUpData(
             email=input.email,
             password=input.password,
@@ -262,7 +267,7 @@ class Mutation:
     )
     async def log_in(
         self,
-        info: strawberry.Info,
+        info: strawberry.Info[RequestContext, None],
         email: str,
         password: str,
         tenant: strawberry.ID | None = None,
@@ -274,15 +279,19 @@ class Mutation:
         "spent. Presenting a spent one again ends every API session of that account "
         "in that tenant."
     )
-    async def refresh_token(self, info: strawberry.Info, refresh_token: str) -> AuthPayload:
+    async def refresh_token(
+        self, info: strawberry.Info[RequestContext, None], refresh_token: str
+    ) -> AuthPayload:
         return _payload(await resolve.refresh(info.context, refresh_token))
 
     @strawberry.mutation(description="Act in another tenant you belong to.")
-    async def switch_tenant(self, info: strawberry.Info, tenant: strawberry.ID) -> AuthPayload:
+    async def switch_tenant(
+        self, info: strawberry.Info[RequestContext, None], tenant: strawberry.ID
+    ) -> AuthPayload:
         return _payload(await resolve.switch_tenant(info.context, tenant))
 
     @strawberry.mutation(description="End the current session and clear its cookies.")
-    async def log_out(self, info: strawberry.Info) -> LogOutPayload:
+    async def log_out(self, info: strawberry.Info[RequestContext, None]) -> LogOutPayload:
         return LogOutPayload(ok=await resolve.log_out(info.context))
 
     @guarded_field(
@@ -294,7 +303,7 @@ class Mutation:
     )
     async def invite_member(
         self,
-        info: strawberry.Info,
+        info: strawberry.Info[RequestContext, None],
         email: str,
         role: Role,
         display_name: str | None = None,
@@ -308,7 +317,7 @@ class Mutation:
         "may revoke an invitation to the owner role.",
     )
     async def revoke_invitation(
-        self, info: strawberry.Info, invitation: strawberry.ID
+        self, info: strawberry.Info[RequestContext, None], invitation: strawberry.ID
     ) -> InvitationPayload:
         row = await member_resolvers.revoke_invitation(info.context, invitation)
         return InvitationPayload(invitation=row)  # type: ignore[arg-type]
@@ -320,7 +329,7 @@ class Mutation:
         "expired, revoked or used token answers INVITATION_INVALID. Rate limited."
     )
     async def accept_invitation(
-        self, info: strawberry.Info, input: AcceptInvitationInput
+        self, info: strawberry.Info[RequestContext, None], input: AcceptInvitationInput
     ) -> AcceptInvitationPayload:
         data = member_resolvers.AcceptInvitationData(
             token=input.token,
@@ -342,7 +351,7 @@ class Mutation:
         "role; the last owner keeps it.",
     )
     async def change_role(
-        self, info: strawberry.Info, member: strawberry.ID, role: Role
+        self, info: strawberry.Info[RequestContext, None], member: strawberry.ID, role: Role
     ) -> MemberPayload:
         row = await member_resolvers.change_role(info.context, member, role)
         return MemberPayload(member=row)  # type: ignore[arg-type]
@@ -352,7 +361,9 @@ class Mutation:
         description="Remove a member; their records stay without an owner or author. "
         "Only owners may remove an owner; the last owner stays.",
     )
-    async def remove_member(self, info: strawberry.Info, member: strawberry.ID) -> DeletePayload:
+    async def remove_member(
+        self, info: strawberry.Info[RequestContext, None], member: strawberry.ID
+    ) -> DeletePayload:
         deleted = await member_resolvers.remove_member(info.context, member)
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from resolvers import activities as resolve
 from resolvers.global_ids import encode_id
 from resolvers.pagination import PageArgs
@@ -64,7 +65,7 @@ class Query:
     @guarded_field(permission=P.ACTIVITIES_READ, description="Activities of your tenant, one page.")
     async def activities(
         self,
-        info: strawberry.Info,
+        info: strawberry.Info[RequestContext, None],
         filter: ActivityFilter | None = None,
         order_by: ActivityOrderField = ActivityOrderField.CREATED_AT,
         descending: bool = True,
@@ -81,7 +82,9 @@ class Query:
         return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
     @guarded_field(permission=P.ACTIVITIES_READ, description="One activity by id.")
-    async def activity(self, info: strawberry.Info, id: strawberry.ID) -> Activity:
+    async def activity(
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
+    ) -> Activity:
         return await existing(info.context, id, "Activity", "id")
 
 
@@ -92,16 +95,20 @@ def _payload(row: Any) -> ActivityPayload:
 @strawberry.type
 class Mutation:
     @guarded_field(permission=P.ACTIVITIES_WRITE, description="Log or plan an activity.")
-    async def create_activity(self, info: strawberry.Info, input: ActivityInput) -> ActivityPayload:
+    async def create_activity(
+        self, info: strawberry.Info[RequestContext, None], input: ActivityInput
+    ) -> ActivityPayload:
         return _payload(await resolve.create_activity(info.context, present(input)))
 
     @guarded_field(permission=P.ACTIVITIES_WRITE, description="Change an activity's fields.")
     async def update_activity(
-        self, info: strawberry.Info, id: strawberry.ID, input: ActivityInput
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: ActivityInput
     ) -> ActivityPayload:
         return _payload(await resolve.update_activity(info.context, id, present(input)))
 
     @guarded_field(permission=P.ACTIVITIES_WRITE, description="Delete an activity.")
-    async def delete_activity(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+    async def delete_activity(
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
+    ) -> DeletePayload:
         deleted = await resolve.delete_activity(info.context, id)
         return DeletePayload(deleted_id=strawberry.ID(encode_id("Activity", deleted)))

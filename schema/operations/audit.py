@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from resolvers import audit as resolve
 from schema.directives import Requires, TenantScoped
 from schema.policy import guarded_field, plain_field
@@ -49,7 +50,10 @@ class Query:
         description="Who accessed this contact's personal data, newest first.",
     )
     async def personal_data_access(
-        self, info: strawberry.Info, contact: strawberry.ID, first: int | None = 50
+        self,
+        info: strawberry.Info[RequestContext, None],
+        contact: strawberry.ID,
+        first: int | None = 50,
     ) -> list[PersonalDataAccessEntry]:
         limit = 50 if first is None else first
         return await resolve.personal_data_access(info.context, contact, limit)  # type: ignore[return-value]

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from resolvers import companies as resolve
 from resolvers.global_ids import encode_id
 from resolvers.pagination import PageArgs
@@ -56,7 +57,7 @@ class Query:
     @guarded_field(permission=P.COMPANIES_READ, description="Companies of your tenant, one page.")
     async def companies(
         self,
-        info: strawberry.Info,
+        info: strawberry.Info[RequestContext, None],
         filter: CompanyFilter | None = None,
         order_by: CompanyOrderField = CompanyOrderField.CREATED_AT,
         descending: bool = True,
@@ -71,7 +72,9 @@ class Query:
         return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
     @guarded_field(permission=P.COMPANIES_READ, description="One company by id.")
-    async def company(self, info: strawberry.Info, id: strawberry.ID) -> Company:
+    async def company(
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
+    ) -> Company:
         return await existing(info.context, id, "Company", "id")
 
 
@@ -82,12 +85,14 @@ def _payload(row: Any) -> CompanyPayload:
 @strawberry.type
 class Mutation:
     @guarded_field(permission=P.COMPANIES_WRITE, description="Create a company.")
-    async def create_company(self, info: strawberry.Info, input: CompanyInput) -> CompanyPayload:
+    async def create_company(
+        self, info: strawberry.Info[RequestContext, None], input: CompanyInput
+    ) -> CompanyPayload:
         return _payload(await resolve.create_company(info.context, present(input)))
 
     @guarded_field(permission=P.COMPANIES_WRITE, description="Change a company's fields.")
     async def update_company(
-        self, info: strawberry.Info, id: strawberry.ID, input: CompanyInput
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: CompanyInput
     ) -> CompanyPayload:
         return _payload(await resolve.update_company(info.context, id, present(input)))
 
@@ -95,6 +100,8 @@ class Mutation:
         permission=P.COMPANIES_WRITE,
         description="Delete a company; its contacts, deals and activities are kept, unlinked.",
     )
-    async def delete_company(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+    async def delete_company(
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
+    ) -> DeletePayload:
         deleted = await resolve.delete_company(info.context, id)
         return DeletePayload(deleted_id=strawberry.ID(encode_id("Company", deleted)))

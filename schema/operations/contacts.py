@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from privacy.consent import ConsentRecord
 from privacy.purposes import LawfulBasis, Purpose
 from resolvers import consent as consent_resolvers
@@ -109,7 +110,7 @@ class Query:
     @guarded_field(permission=P.CONTACTS_READ, description="Contacts of your tenant, one page.")
     async def contacts(
         self,
-        info: strawberry.Info,
+        info: strawberry.Info[RequestContext, None],
         filter: ContactFilter | None = None,
         order_by: ContactOrderField = ContactOrderField.CREATED_AT,
         descending: bool = True,
@@ -124,7 +125,9 @@ class Query:
         return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
     @guarded_field(permission=P.CONTACTS_READ, description="One contact by id.")
-    async def contact(self, info: strawberry.Info, id: strawberry.ID) -> Contact:
+    async def contact(
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
+    ) -> Contact:
         return await existing(info.context, id, "Contact", "id")
 
 
@@ -136,19 +139,24 @@ def _payload(row: Any) -> ContactPayload:
 class Mutation:
     @guarded_field(permission=P.CONTACTS_WRITE, description="Create a contact.")
     async def create_contact(
-        self, info: strawberry.Info, input: ContactInput, consents: list[ConsentInput] | None = None
+        self,
+        info: strawberry.Info[RequestContext, None],
+        input: ContactInput,
+        consents: list[ConsentInput] | None = None,
     ) -> ContactPayload:
         records = [consent_resolvers.checked(info.context, c.to_record()) for c in consents or []]
         return _payload(await resolve.create_contact(info.context, present(input), records))
 
     @guarded_field(permission=P.CONTACTS_WRITE, description="Change a contact's fields.")
     async def update_contact(
-        self, info: strawberry.Info, id: strawberry.ID, input: ContactInput
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: ContactInput
     ) -> ContactPayload:
         return _payload(await resolve.update_contact(info.context, id, present(input)))
 
     @guarded_field(permission=P.CONTACTS_DELETE, description="Delete a contact and its history.")
-    async def delete_contact(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+    async def delete_contact(
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
+    ) -> DeletePayload:
         deleted = await resolve.delete_contact(info.context, id)
         return DeletePayload(deleted_id=strawberry.ID(encode_id("Contact", deleted)))
 
@@ -158,13 +166,16 @@ class Mutation:
         "role acts under needs PRIVACY_ADMIN) or its withdrawal (granted=false).",
     )
     async def record_consent(
-        self, info: strawberry.Info, contact: strawberry.ID, consent: ConsentInput
+        self,
+        info: strawberry.Info[RequestContext, None],
+        contact: strawberry.ID,
+        consent: ConsentInput,
     ) -> ContactPayload:
         return _payload(await consent_resolvers.record(info.context, contact, consent.to_record()))
 
     @guarded_field(permission=P.CONSENT_WRITE, description="Withdraw consent for a purpose.")
     async def withdraw_consent(
-        self, info: strawberry.Info, contact: strawberry.ID, purpose: Purpose,
+        self, info: strawberry.Info[RequestContext, None], contact: strawberry.ID, purpose: Purpose,
         source: str | None = None,
     ) -> ContactPayload:  # fmt: skip
         record = ConsentRecord(purpose=purpose, status="withdrawn", source=source)
@@ -175,7 +186,7 @@ class Mutation:
         description="Record the person's objection to a purpose (absolute for marketing).",
     )
     async def record_objection(
-        self, info: strawberry.Info, contact: strawberry.ID, purpose: Purpose,
+        self, info: strawberry.Info[RequestContext, None], contact: strawberry.ID, purpose: Purpose,
         source: str | None = None,
     ) -> ContactPayload:  # fmt: skip
         record = ConsentRecord(purpose=purpose, status="objected", source=source)
@@ -187,8 +198,8 @@ class Mutation:
         "it (e.g. the request id or message).",
     )
     async def withdraw_objection(
-        self, info: strawberry.Info, contact: strawberry.ID, purpose: Purpose, evidence: str,
-        source: str | None = None,
+        self, info: strawberry.Info[RequestContext, None], contact: strawberry.ID,
+        purpose: Purpose, evidence: str, source: str | None = None,
     ) -> ContactPayload:  # fmt: skip
         from resolvers.validation import text
 
@@ -205,13 +216,19 @@ class Mutation:
         description="Restrict processing: data is kept but no longer shown or used.",
     )
     async def restrict_processing(
-        self, info: strawberry.Info, contact: strawberry.ID, reason: str | None = None
+        self,
+        info: strawberry.Info[RequestContext, None],
+        contact: strawberry.ID,
+        reason: str | None = None,
     ) -> ContactPayload:
         return _payload(await consent_resolvers.restrict(info.context, contact, True, reason))
 
     @guarded_field(permission=P.PRIVACY_ADMIN, description="Lift a restriction of processing.")
     async def lift_restriction(
-        self, info: strawberry.Info, contact: strawberry.ID, reason: str | None = None
+        self,
+        info: strawberry.Info[RequestContext, None],
+        contact: strawberry.ID,
+        reason: str | None = None,
     ) -> ContactPayload:
         return _payload(await consent_resolvers.restrict(info.context, contact, False, reason))
 
@@ -220,6 +237,9 @@ class Mutation:
         description="Erase the person's personal data; the record stays as an anonymous shell.",
     )
     async def erase_contact(
-        self, info: strawberry.Info, contact: strawberry.ID, reason: str | None = None
+        self,
+        info: strawberry.Info[RequestContext, None],
+        contact: strawberry.ID,
+        reason: str | None = None,
     ) -> ContactPayload:
         return _payload(await consent_resolvers.erase(info.context, contact, reason))

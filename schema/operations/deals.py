@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from resolvers import deals as resolve
 from resolvers.global_ids import encode_id
 from resolvers.pagination import PageArgs
@@ -73,7 +74,7 @@ class Query:
     @guarded_field(permission=P.DEALS_READ, description="Deals of your tenant, one page.")
     async def deals(
         self,
-        info: strawberry.Info,
+        info: strawberry.Info[RequestContext, None],
         filter: DealFilter | None = None,
         order_by: DealOrderField = DealOrderField.CREATED_AT,
         descending: bool = True,
@@ -88,7 +89,7 @@ class Query:
         return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
     @guarded_field(permission=P.DEALS_READ, description="One deal by id.")
-    async def deal(self, info: strawberry.Info, id: strawberry.ID) -> Deal:
+    async def deal(self, info: strawberry.Info[RequestContext, None], id: strawberry.ID) -> Deal:
         return await existing(info.context, id, "Deal", "id")
 
 
@@ -99,12 +100,14 @@ def _payload(row: Any) -> DealPayload:
 @strawberry.type
 class Mutation:
     @guarded_field(permission=P.DEALS_WRITE, description="Create a deal.")
-    async def create_deal(self, info: strawberry.Info, input: DealInput) -> DealPayload:
+    async def create_deal(
+        self, info: strawberry.Info[RequestContext, None], input: DealInput
+    ) -> DealPayload:
         return _payload(await resolve.create_deal(info.context, present(input)))
 
     @guarded_field(permission=P.DEALS_WRITE, description="Change a deal's fields.")
     async def update_deal(
-        self, info: strawberry.Info, id: strawberry.ID, input: DealInput
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: DealInput
     ) -> DealPayload:
         return _payload(await resolve.update_deal(info.context, id, present(input)))
 
@@ -112,6 +115,8 @@ class Mutation:
         permission=P.DEALS_WRITE,
         description="Delete a deal; its activities are kept, unlinked.",
     )
-    async def delete_deal(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+    async def delete_deal(
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
+    ) -> DeletePayload:
         deleted = await resolve.delete_deal(info.context, id)
         return DeletePayload(deleted_id=strawberry.ID(encode_id("Deal", deleted)))

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.types.base import get_object_definition
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from privacy.categories import DataCategory as C
 from privacy.decision import FieldPolicy
 from privacy.render import PiiSpec
@@ -62,7 +63,7 @@ class Activity(Node):
         permission=P.CONTACTS_READ, description="The contact it is about.", batch=CONTACT
     )
     async def contact(
-        self, root: strawberry.Parent[Any], info: strawberry.Info
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
     ) -> ContactRef | None:
         return await load_related(CONTACT, info, root)
 
@@ -70,16 +71,20 @@ class Activity(Node):
         permission=P.COMPANIES_READ, description="The company it is about.", batch=COMPANY
     )
     async def company(
-        self, root: strawberry.Parent[Any], info: strawberry.Info
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
     ) -> CompanyRef | None:
         return await load_related(COMPANY, info, root)
 
     @guarded_field(permission=P.DEALS_READ, description="The deal it is about.", batch=DEAL)
-    async def deal(self, root: strawberry.Parent[Any], info: strawberry.Info) -> DealRef | None:
+    async def deal(
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
+    ) -> DealRef | None:
         return await load_related(DEAL, info, root)
 
     @guarded_field(permission=P.MEMBERS_READ, description="Who wrote or logged it.")
-    async def author(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
+    async def author(
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
+    ) -> MemberRef | None:
         from resolvers.contacts import member
 
         return await member(info, root.author_id)

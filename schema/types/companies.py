@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from models import Activity as ActivityModel
 from models import Contact as ContactModel
 from models import Deal as DealModel
@@ -56,7 +57,9 @@ class Company(Node):
     updated_at: datetime = plain_field("When the company last changed.")
 
     @guarded_field(permission=P.MEMBERS_READ, description="The member who owns the company.")
-    async def owner(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
+    async def owner(
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
+    ) -> MemberRef | None:
         from resolvers.contacts import member
 
         return await member(info, root.owner_id)
@@ -65,13 +68,19 @@ class Company(Node):
         permission=P.CONTACTS_READ, description="People at this company.", batch=CONTACTS
     )
     async def contacts(
-        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+        self,
+        root: strawberry.Parent[Any],
+        info: strawberry.Info[RequestContext, None],
+        first: int = 10,
     ) -> list[ContactRef]:
         return await load_related(CONTACTS, info, root, first=first)
 
     @guarded_field(permission=P.DEALS_READ, description="Deals with this company.", batch=DEALS)
     async def deals(
-        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+        self,
+        root: strawberry.Parent[Any],
+        info: strawberry.Info[RequestContext, None],
+        first: int = 10,
     ) -> list[DealRef]:
         return await load_related(DEALS, info, root, first=first)
 
@@ -79,7 +88,10 @@ class Company(Node):
         permission=P.ACTIVITIES_READ, description="Activities about this company.", batch=ACTIVITIES
     )
     async def activities(
-        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+        self,
+        root: strawberry.Parent[Any],
+        info: strawberry.Info[RequestContext, None],
+        first: int = 10,
     ) -> list[ActivityRef]:
         return await load_related(ACTIVITIES, info, root, first=first)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from models import Activity as ActivityModel
 from models import Deal as DealModel
 from privacy.categories import DataCategory as C
@@ -120,12 +121,14 @@ class Contact(Node):
         permission=P.COMPANIES_READ, description="The company the person works for.", batch=COMPANY
     )
     async def company(
-        self, root: strawberry.Parent[Any], info: strawberry.Info
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
     ) -> CompanyRef | None:
         return await load_related(COMPANY, info, root)
 
     @guarded_field(permission=P.MEMBERS_READ, description="The member who owns the contact.")
-    async def owner(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
+    async def owner(
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
+    ) -> MemberRef | None:
         from resolvers.contacts import member
 
         return await member(info, root.owner_id)
@@ -136,7 +139,10 @@ class Contact(Node):
         batch=DEALS,
     )
     async def deals(
-        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+        self,
+        root: strawberry.Parent[Any],
+        info: strawberry.Info[RequestContext, None],
+        first: int = 10,
     ) -> list[DealRef]:
         return await load_related(DEALS, info, root, first=first)
 
@@ -144,7 +150,10 @@ class Contact(Node):
         permission=P.ACTIVITIES_READ, description="Activities about the person.", batch=ACTIVITIES
     )
     async def activities(
-        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+        self,
+        root: strawberry.Parent[Any],
+        info: strawberry.Info[RequestContext, None],
+        first: int = 10,
     ) -> list[ActivityRef]:
         return await load_related(ACTIVITIES, info, root, first=first)
 
@@ -153,7 +162,7 @@ class Contact(Node):
         description="Current consent and objection state per purpose (derived from history).",
     )
     async def consents(
-        self, root: strawberry.Parent[Any], info: strawberry.Info
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
     ) -> list[ConsentStateRef]:
         from resolvers.consent import current_consents
 
@@ -164,7 +173,7 @@ class Contact(Node):
         description="The append-only consent history, oldest first.",
     )
     async def consent_history(
-        self, root: strawberry.Parent[Any], info: strawberry.Info
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
     ) -> list[ConsentEventRef]:
         from resolvers.consent import consent_history
 

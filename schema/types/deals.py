@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from models import Activity as ActivityModel
 from resolvers.loaders import to_many, to_one
 from resolvers.rows import ActivityRow, DealRow
@@ -51,18 +52,20 @@ class Deal(Node):
         permission=P.COMPANIES_READ, description="The company of the deal.", batch=COMPANY
     )
     async def company(
-        self, root: strawberry.Parent[Any], info: strawberry.Info
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
     ) -> CompanyRef | None:
         return await load_related(COMPANY, info, root)
 
     @guarded_field(permission=P.CONTACTS_READ, description="The primary contact.", batch=CONTACT)
     async def primary_contact(
-        self, root: strawberry.Parent[Any], info: strawberry.Info
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
     ) -> ContactRef | None:
         return await load_related(CONTACT, info, root)
 
     @guarded_field(permission=P.MEMBERS_READ, description="The member who owns the deal.")
-    async def owner(self, root: strawberry.Parent[Any], info: strawberry.Info) -> MemberRef | None:
+    async def owner(
+        self, root: strawberry.Parent[Any], info: strawberry.Info[RequestContext, None]
+    ) -> MemberRef | None:
         from resolvers.contacts import member
 
         return await member(info, root.owner_id)
@@ -71,7 +74,10 @@ class Deal(Node):
         permission=P.ACTIVITIES_READ, description="Activities about this deal.", batch=ACTIVITIES
     )
     async def activities(
-        self, root: strawberry.Parent[Any], info: strawberry.Info, first: int = 10
+        self,
+        root: strawberry.Parent[Any],
+        info: strawberry.Info[RequestContext, None],
+        first: int = 10,
     ) -> list[ActivityRef]:
         return await load_related(ACTIVITIES, info, root, first=first)
 

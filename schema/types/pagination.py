@@ -6,6 +6,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from core.context import RequestContext
 from resolvers.pagination import Page
 
 T = TypeVar("T")
@@ -45,5 +46,5 @@ class Connection(Generic[T]):
         )
 
     @strawberry.field(description="How many items match, across all pages.")
-    async def total_count(self, info: strawberry.Info) -> int:
+    async def total_count(self, info: strawberry.Info[RequestContext, None]) -> int:
         return int((await info.context.db.execute(self._page.count_stmt)).scalar_one())
