@@ -16,6 +16,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import col
+from strawberry.types.base import get_object_definition
 
 from core.context import RequestContext
 from core.errors import AppError, Code
@@ -25,6 +26,7 @@ from models.contacts import LIFECYCLE_STAGES
 from privacy.audit import CONSENT_EVENTS
 from privacy.consent import ConsentRecord, append_consent
 from privacy.decision import FieldPolicy, Verdict, caller_access
+from privacy.render import PiiSpec
 from privacy.visibility import visible_subjects_clause
 from resolvers import validation as v
 from resolvers.loaders import contact_select, contacts_with_state, loaders_of
@@ -54,9 +56,11 @@ def declared_policy(field_name: str) -> FieldPolicy:
     from schema.policy import POLICY_KEY
     from schema.types.contacts import Contact as ContactType
 
-    field = ContactType.__strawberry_definition__.get_field(field_name)  # type: ignore[attr-defined]
+    field = get_object_definition(ContactType, strict=True).get_field(field_name)
     assert field is not None, field_name
-    return field.metadata[POLICY_KEY].policy
+    spec = field.metadata[POLICY_KEY]
+    assert isinstance(spec, PiiSpec), field_name
+    return spec.policy
 
 
 def _require_readable(ctx: RequestContext, fields: tuple[str, ...], what: str) -> list[Any]:
