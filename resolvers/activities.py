@@ -174,7 +174,7 @@ async def _refuse_body_of_erased(
     people = {values.get("contact_id", getattr(current, "contact_id", None))}
     if "body_enc" in values:
         people.add(values.get("subject_contact_id", getattr(current, "subject_contact_id", None)))
-    for person in people - {None}:
+    for person in {p for p in people if p is not None}:
         contact = await loaders_of(ctx).contact_by_id.load(person)
         if contact is None or contact.erased_at is not None:
             raise AppError(
@@ -219,13 +219,13 @@ async def update_activity(ctx: RequestContext, global_id: str, data: dict[str, A
             values["subject_contact_id"] = person  # first linked to a person: recorded once
     await _refuse_body_of_erased(ctx, values, row)
     values["updated_at"] = utcnow()
-    await ctx.db.execute(update(Activity).where(Activity.id == row.id).values(**values))
+    await ctx.db.execute(update(Activity).where(col(Activity.id) == row.id).values(**values))
     ctx.audit.record("activity_updated", f"activity {row.id}: {','.join(sorted(values))}")
     return await reload_activity(ctx, row.id)
 
 
 async def delete_activity(ctx: RequestContext, global_id: str) -> uuid.UUID:
     row = await existing(ctx, global_id, "Activity", "id")
-    await ctx.db.execute(delete(Activity).where(Activity.id == row.id))
+    await ctx.db.execute(delete(Activity).where(col(Activity.id) == row.id))
     ctx.audit.record("activity_deleted", f"activity {row.id}")
     return row.id

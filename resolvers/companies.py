@@ -139,7 +139,7 @@ async def update_company(ctx: RequestContext, global_id: str, data: dict[str, An
     row = await existing(ctx, global_id, "Company", "id")
     values = await company_values(ctx, data, creating=False)
     values["updated_at"] = utcnow()
-    await ctx.db.execute(update(Company).where(Company.id == row.id).values(**values))
+    await ctx.db.execute(update(Company).where(col(Company.id) == row.id).values(**values))
     ctx.audit.record("company_updated", f"company {row.id}: {','.join(sorted(values))}")
     return await reload_company(ctx, row.id)
 
@@ -149,8 +149,8 @@ async def delete_company(ctx: RequestContext, global_id: str) -> uuid.UUID:
     row = await existing(ctx, global_id, "Company", "id")
     for model in (Contact, Deal, Activity):
         await ctx.db.execute(
-            update(model).where(model.company_id == row.id).values(company_id=None)
+            update(model).where(col(model.company_id) == row.id).values(company_id=None)
         )
-    await ctx.db.execute(delete(Company).where(Company.id == row.id))
+    await ctx.db.execute(delete(Company).where(col(Company.id) == row.id))
     ctx.audit.record("company_deleted", f"company {row.id}")
     return row.id

@@ -220,7 +220,7 @@ async def update_deal(ctx: RequestContext, global_id: str, data: dict[str, Any])
     values = await deal_values(ctx, data, creating=False)
     _closing(values, row.stage)
     values["updated_at"] = utcnow()
-    await ctx.db.execute(update(Deal).where(Deal.id == row.id).values(**values))
+    await ctx.db.execute(update(Deal).where(col(Deal.id) == row.id).values(**values))
     ctx.audit.record("deal_updated", f"deal {row.id}: {','.join(sorted(values))}")
     return await reload_deal(ctx, row.id)
 
@@ -228,7 +228,9 @@ async def update_deal(ctx: RequestContext, global_id: str, data: dict[str, Any])
 async def delete_deal(ctx: RequestContext, global_id: str) -> uuid.UUID:
     """Unlink activities, then delete (one transaction)."""
     row = await existing(ctx, global_id, "Deal", "id")
-    await ctx.db.execute(update(Activity).where(Activity.deal_id == row.id).values(deal_id=None))
-    await ctx.db.execute(delete(Deal).where(Deal.id == row.id))
+    await ctx.db.execute(
+        update(Activity).where(col(Activity.deal_id) == row.id).values(deal_id=None)
+    )
+    await ctx.db.execute(delete(Deal).where(col(Deal.id) == row.id))
     ctx.audit.record("deal_deleted", f"deal {row.id}")
     return row.id

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy import Select, func, select
@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from models import Activity, Company, Contact, Deal
 from privacy.subject_state import StateInterner, build_state, parse_standings, standings_of
-from resolvers.rows import ActivityRow, CompanyRow, ContactRow, DealRow, Row
+from resolvers.rows import ActivityRow, CompanyRow, ContactRow, DealRow, MemberRow, Row
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,70 +98,73 @@ def activities_with_state(
     return out
 
 
-class _ByIdLoader(DataLoader):
-    row_class: type[Row]
+R = TypeVar("R", bound=Row)
+
+
+class _ByIdLoader(DataLoader[uuid.UUID, R | None], Generic[R]):
+    row_class: type[R]
     model: Any
 
     def __init__(self, ctx: RequestContext) -> None:
         super().__init__()
         self.ctx = ctx
 
-    async def fetch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Any]:
+    async def fetch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[R]:
         result = await session.execute(
             select(*self.row_class.COLUMNS).where(self.model.id.in_(keys))
         )
         return [self.row_class.from_tuple(values) for values in result]
 
-    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any]:
+    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[R | None]:
         rows = {row.id: row for row in await self.fetch(self.ctx.db, keys)}
         return [rows.get(key) for key in keys]
 
 
-class CompanyByIdLoader(_ByIdLoader):
+class CompanyByIdLoader(_ByIdLoader[CompanyRow]):
     row_class = CompanyRow
     model = Company
 
 
-class DealByIdLoader(_ByIdLoader):
+class DealByIdLoader(_ByIdLoader[DealRow]):
     row_class = DealRow
     model = Deal
 
 
-class ActivityByIdLoader(_ByIdLoader):
+class ActivityByIdLoader(_ByIdLoader[ActivityRow]):
     row_class = ActivityRow
     model = Activity
 
-    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any]:
+    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[ActivityRow | None]:
         result = await self.ctx.db.execute(activity_select().where(col(Activity.id).in_(keys)))
         by_id = {row.id: row for row in activities_with_state(self.ctx, result.all())}
         return [by_id.get(key) for key in keys]
 
 
-class ContactByIdLoader(_ByIdLoader):
+class ContactByIdLoader(_ByIdLoader[ContactRow]):
     row_class = ContactRow
     model = Contact
 
-    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any]:
+    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[ContactRow | None]:
         result = await self.ctx.db.execute(contact_select().where(col(Contact.id).in_(keys)))
         rows = {row.id: row for row in contacts_with_state(self.ctx, result.all())}
         return [rows.get(key) for key in keys]
 
 
-class MemberByUserLoader(DataLoader):
+class MemberByUserLoader(DataLoader[uuid.UUID, MemberRow | None]):
     """Owners and authors: members of the caller's tenant by user id, in one batch."""
 
     def __init__(self, ctx: RequestContext) -> None:
         super().__init__()
         self.ctx = ctx
 
-    async def batch_load_fn(self, user_ids: list[uuid.UUID]) -> list[Any]:
+    async def batch_load_fn(self, user_ids: list[uuid.UUID]) -> list[MemberRow | None]:
         from resolvers.members import members_by_user
 
         found = await members_by_user(self.ctx, user_ids)
         return [found.get(user_id) for user_id in user_ids]
 
 
-class ChildrenLoader(DataLoader):
+class ChildrenLoader(DataLoader[uuid.UUID, list[Any]]):
     """Children of many parents in one statement, the first `limit` of each parent.
 
     ROW_NUMBER() over the parent key keeps it to one query per level whatever the page
@@ -266,6 +269,7 @@ def to_many(row_class: type[Row], model: Any, parent_column: Any) -> Any:
 
 def loaders_of(ctx: RequestContext) -> Loaders:
     """The request's loaders, made on first use; nothing here outlives the request."""
-    if ctx.loaders is None:
-        ctx.loaders = Loaders(ctx)
-    return ctx.loaders
+    loaders: Loaders | None = ctx.loaders  # `Any` in core/, which never imports resolvers/
+    if loaders is None:
+        loaders = ctx.loaders = Loaders(ctx)
+    return loaders

@@ -8,7 +8,7 @@ searches the caller's tenant.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -17,7 +17,8 @@ from core.context import RequestContext
 from core.errors import AppError, Code
 from models import Membership
 from resolvers.global_ids import decode_id
-from resolvers.loaders import loaders_of
+from resolvers.loaders import _ByIdLoader, loaders_of
+from resolvers.rows import ActivityRow, CompanyRow, ContactRow, DealRow, Row
 
 
 def _missing(kind: str, field: str | None) -> AppError:
@@ -25,21 +26,42 @@ def _missing(kind: str, field: str | None) -> AppError:
     return AppError(Code.NOT_FOUND, f"No {kind} with this id.", **extra)
 
 
+@overload
+async def existing(
+    ctx: RequestContext, global_id: str, type_name: Literal["Contact"], field: str | None = None
+) -> ContactRow: ...
+@overload
+async def existing(
+    ctx: RequestContext, global_id: str, type_name: Literal["Company"], field: str | None = None
+) -> CompanyRow: ...
+@overload
+async def existing(
+    ctx: RequestContext, global_id: str, type_name: Literal["Deal"], field: str | None = None
+) -> DealRow: ...
+@overload
+async def existing(
+    ctx: RequestContext, global_id: str, type_name: Literal["Activity"], field: str | None = None
+) -> ActivityRow: ...
+@overload
 async def existing(
     ctx: RequestContext, global_id: str, type_name: str, field: str | None = None
-) -> Any:
+) -> Row: ...
+async def existing(
+    ctx: RequestContext, global_id: str, type_name: str, field: str | None = None
+) -> Row:
     """The row behind `global_id` in the caller's tenant, or NOT_FOUND."""
     try:
         _, row_id = decode_id(global_id, type_name)
     except AppError as exc:
         raise _missing(type_name.lower(), field) from exc
-    loader = {
+    by_type: dict[str, _ByIdLoader[Any]] = {
         "Contact": loaders_of(ctx).contact_by_id,
         "Company": loaders_of(ctx).company_by_id,
         "Deal": loaders_of(ctx).deal_by_id,
         "Activity": loaders_of(ctx).activity_by_id,
-    }[type_name]
-    row = await loader.load(row_id)
+    }
+    loader = by_type[type_name]
+    row: Row | None = await loader.load(row_id)
     if row is None:
         raise _missing(type_name.lower(), field)
     return row

@@ -102,6 +102,11 @@ class DealRow(Row):
     NAMES = _DEAL
     COLUMNS = _columns(Deal, _DEAL)
 
+    stage: str
+    company_id: uuid.UUID | None
+    primary_contact_id: uuid.UUID | None
+    owner_id: uuid.UUID | None
+
 
 _ACTIVITY = (
     "id", "tenant_id", "kind", "subject", "body_enc", "due_at", "done", "contact_id",

@@ -75,7 +75,7 @@ class Query:
     async def company(
         self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
     ) -> Company:
-        return await existing(info.context, id, "Company", "id")
+        return await existing(info.context, id, "Company", "id")  # type: ignore[return-value]  # row (is_type_of)
 
 
 def _payload(row: Any) -> CompanyPayload:
