@@ -42,4 +42,4 @@ schema: $(STAMP)
 	$(BIN)/ledgerline print-schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache
