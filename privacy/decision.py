@@ -94,6 +94,12 @@ class Verdict(enum.Enum):
 class Decision:
     verdict: Verdict
     reason: Reason | None = None
+    reason_code: str | None = field(init=False, repr=False, compare=False)
+    """`reason.value`, read once: an enum's `.value` is a slow descriptor, and the
+    runtime writes it into every redaction entry."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason_code", None if self.reason is None else self.reason.value)
 
 
 SHOW = Decision(Verdict.SHOW)

@@ -70,8 +70,8 @@ def render(
     if verdict is Verdict.SHOW:  # the common case, kept to one call
         raw = getattr(row, spec.source)
         return (raw if raw is None or spec.decode == "none" else decrypt(raw)), None
-    assert decision.reason is not None  # set for MASK and REDACT
-    reason = decision.reason.value
+    reason = decision.reason_code
+    assert reason is not None  # set for MASK and REDACT
     if verdict is Verdict.MASK:
         raw = getattr(row, spec.source)
         if raw is None:
