@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from core.context import RequestContext
 from core.errors import AppError, Code, bad_input
 from models import Contact, PrivacyRequest
 from models.base import utcnow
@@ -180,7 +181,7 @@ def _refused(exc: TransitionRefused) -> AppError:
     return AppError(Code(exc.code), str(exc))
 
 
-async def _load(ctx: Any, request: str) -> PrivacyRequest:
+async def _load(ctx: RequestContext, request: str) -> PrivacyRequest:
     wanted = try_decode(request, TYPE_NAME)
     found = None
     if wanted is not None:
@@ -192,7 +193,7 @@ async def _load(ctx: Any, request: str) -> PrivacyRequest:
     return found
 
 
-async def _contact_id(ctx: Any, contact: str) -> uuid.UUID:
+async def _contact_id(ctx: RequestContext, contact: str) -> uuid.UUID:
     wanted = try_decode(contact, "Contact")
     found = None
     if wanted is not None:
@@ -223,7 +224,9 @@ def _received_at(value: datetime | None, now: datetime) -> datetime:
     return value
 
 
-async def _open_duplicate(ctx: Any, kind: RequestKind, subject: Any) -> PrivacyRequest | None:
+async def _open_duplicate(
+    ctx: RequestContext, kind: RequestKind, subject: Any
+) -> PrivacyRequest | None:
     return (
         (
             await ctx.db.execute(
@@ -242,7 +245,7 @@ async def _open_duplicate(ctx: Any, kind: RequestKind, subject: Any) -> PrivacyR
     )
 
 
-async def _repeat(ctx: Any, found: PrivacyRequest) -> Filed:
+async def _repeat(ctx: RequestContext, found: PrivacyRequest) -> Filed:
     """A repeated request is counted on the open one, never recorded twice."""
     found.repeats += 1
     found.updated_at = utcnow()
@@ -251,7 +254,7 @@ async def _repeat(ctx: Any, found: PrivacyRequest) -> Filed:
     return Filed(to_row(found), duplicate=True)
 
 
-async def _record(ctx: Any, request: PrivacyRequest, subject: str) -> Filed:
+async def _record(ctx: RequestContext, request: PrivacyRequest, subject: str) -> Filed:
     ctx.db.add(request)
     await ctx.db.flush()
     audit.privacy_request_received(
@@ -260,7 +263,7 @@ async def _record(ctx: Any, request: PrivacyRequest, subject: str) -> Filed:
     return Filed(to_row(request), duplicate=False)
 
 
-async def log_request(ctx: Any, data: LogRequestData) -> Filed:
+async def log_request(ctx: RequestContext, data: LogRequestData) -> Filed:
     """An admin logs a contact's request (received by mail, phone, email...)."""
     principal = ctx.require_principal()
     now = utcnow()
@@ -288,7 +291,7 @@ async def log_request(ctx: Any, data: LogRequestData) -> Filed:
 
 
 async def file_own_request(
-    ctx: Any, kind: RequestKind, jurisdiction: Jurisdiction = Jurisdiction.GDPR
+    ctx: RequestContext, kind: RequestKind, jurisdiction: Jurisdiction = Jurisdiction.GDPR
 ) -> Filed:
     """An account holder's request about their own account. Signed in, they are who
     they say they are: the identity is verified by the sign-in."""
@@ -327,7 +330,7 @@ def _sort_key(row: PrivacyRequestRow) -> tuple[int, int, float]:
 
 
 async def list_requests(
-    ctx: Any, status: RequestStatus | None = None, overdue_first: bool = True
+    ctx: RequestContext, status: RequestStatus | None = None, overdue_first: bool = True
 ) -> list[PrivacyRequestRow]:
     query = select(PrivacyRequest)
     if status is not None:
@@ -340,7 +343,7 @@ async def list_requests(
     return sorted(rows, key=lambda r: r.received_at, reverse=True)
 
 
-async def own_requests(ctx: Any) -> list[PrivacyRequestRow]:
+async def own_requests(ctx: RequestContext) -> list[PrivacyRequestRow]:
     user_id = ctx.require_principal().user_id
     found = (
         await ctx.db.execute(select(PrivacyRequest).where(col(PrivacyRequest.user_id) == user_id))
@@ -348,17 +351,19 @@ async def own_requests(ctx: Any) -> list[PrivacyRequestRow]:
     return sorted((to_row(f) for f in found), key=lambda r: r.received_at, reverse=True)
 
 
-async def get_request(ctx: Any, request: str) -> PrivacyRequestRow:
+async def get_request(ctx: RequestContext, request: str) -> PrivacyRequestRow:
     return to_row(await _load(ctx, request))
 
 
-async def _save(ctx: Any, found: PrivacyRequest) -> PrivacyRequestRow:
+async def _save(ctx: RequestContext, found: PrivacyRequest) -> PrivacyRequestRow:
     found.updated_at = utcnow()
     await ctx.db.flush()
     return to_row(found)
 
 
-async def verify(ctx: Any, request: str, method: VerificationMethod) -> PrivacyRequestRow:
+async def verify(
+    ctx: RequestContext, request: str, method: VerificationMethod
+) -> PrivacyRequestRow:
     found = await _load(ctx, request)
     try:
         status = after_verify(RequestStatus(found.status), Verification(found.verification))
@@ -373,7 +378,7 @@ async def verify(ctx: Any, request: str, method: VerificationMethod) -> PrivacyR
     return await _save(ctx, found)
 
 
-async def start(ctx: Any, request: str) -> PrivacyRequestRow:
+async def start(ctx: RequestContext, request: str) -> PrivacyRequestRow:
     found = await _load(ctx, request)
     try:
         status = after_start(RequestStatus(found.status), Verification(found.verification))
@@ -385,7 +390,7 @@ async def start(ctx: Any, request: str) -> PrivacyRequestRow:
     return await _save(ctx, found)
 
 
-async def extend(ctx: Any, request: str, reason: str) -> PrivacyRequestRow:
+async def extend(ctx: RequestContext, request: str, reason: str) -> PrivacyRequestRow:
     """Once, with a reason, on or before the due date (in the request's zone)."""
     found = await _load(ctx, request)
     try:
@@ -412,7 +417,7 @@ async def extend(ctx: Any, request: str, reason: str) -> PrivacyRequestRow:
     return await _save(ctx, found)
 
 
-async def complete(ctx: Any, request: str, evidence: str) -> PrivacyRequestRow:
+async def complete(ctx: RequestContext, request: str, evidence: str) -> PrivacyRequestRow:
     found = await _load(ctx, request)
     try:
         status = after_complete(RequestStatus(found.status), Verification(found.verification))
@@ -425,7 +430,7 @@ async def complete(ctx: Any, request: str, evidence: str) -> PrivacyRequestRow:
     return await _save(ctx, found)
 
 
-async def refuse(ctx: Any, request: str, reason: str) -> PrivacyRequestRow:
+async def refuse(ctx: RequestContext, request: str, reason: str) -> PrivacyRequestRow:
     found = await _load(ctx, request)
     try:
         status = after_refuse(RequestStatus(found.status))

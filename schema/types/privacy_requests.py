@@ -26,35 +26,35 @@ from privacy.request_rules import (
 from schema.directives import Requires, TenantScoped
 from schema.policy import plain_field
 
-RequestKindEnum = strawberry.enum(
+# Each call declares the GraphQL enum on the Python enum itself (strawberry.enum returns
+# it), so fields are annotated with the Python enums.
+strawberry.enum(
     RequestKind,
     name="PrivacyRequestKind",
     description="The right the person exercises (policy section 9).",
 )
-RequestStatusEnum = strawberry.enum(
+strawberry.enum(
     RequestStatus,
     name="PrivacyRequestStatus",
     description="received, verified, in progress, extended (once), completed or refused; "
     "the last two are closed.",
 )
-ChannelEnum = strawberry.enum(
-    Channel, name="PrivacyRequestChannel", description="How the request reached you."
-)
-RequesterEnum = strawberry.enum(
+strawberry.enum(Channel, name="PrivacyRequestChannel", description="How the request reached you.")
+strawberry.enum(
     Requester,
     name="PrivacyRequester",
     description="Who made the request: the person themselves or an agent they authorised.",
 )
-JurisdictionEnum = strawberry.enum(
+strawberry.enum(
     Jurisdiction,
     name="PrivacyJurisdiction",
     description="The law whose deadlines apply: gdpr (one calendar month, +2 months once) "
     "or ccpa (45 days, +45 once, acknowledged within 10 business days).",
 )
-VerificationEnum = strawberry.enum(
+strawberry.enum(
     Verification, name="IdentityVerification", description="Whether the identity is verified."
 )
-VerificationMethodEnum = strawberry.enum(
+strawberry.enum(
     VerificationMethod,
     name="IdentityVerificationMethod",
     description="How the requester's identity was verified.",
@@ -68,7 +68,7 @@ VerificationMethodEnum = strawberry.enum(
 )
 class PrivacyRequest:
     gid: strawberry.ID = plain_field("Opaque global id of the request.", name="id")
-    kind: RequestKindEnum = plain_field("The right exercised.")  # type: ignore[valid-type]
+    kind: RequestKind = plain_field("The right exercised.")
     contact: strawberry.ID | None = plain_field(
         "The contact the request is about (null for an account holder's own request).",
         name="contactId",
@@ -77,20 +77,18 @@ class PrivacyRequest:
         "The account holder (Member id) filing about their own account; null for a contact.",
         name="accountId",
     )
-    requester: RequesterEnum = plain_field("Who made the request.")  # type: ignore[valid-type]
-    channel: ChannelEnum = plain_field("How it was received.")  # type: ignore[valid-type]
-    jurisdiction: JurisdictionEnum = plain_field("The law whose deadlines apply.")  # type: ignore[valid-type]
+    requester: Requester = plain_field("Who made the request.")
+    channel: Channel = plain_field("How it was received.")
+    jurisdiction: Jurisdiction = plain_field("The law whose deadlines apply.")
     received_at: datetime = plain_field("When it was received; the deadlines run from here.")
     time_zone: str = plain_field("The IANA time zone the deadlines are counted in.")
-    verification: VerificationEnum = plain_field("Whether the identity is verified.")  # type: ignore[valid-type]
-    verification_method: VerificationMethodEnum | None = plain_field(  # type: ignore[valid-type]
-        "How the identity was verified."
-    )
+    verification: Verification = plain_field("Whether the identity is verified.")
+    verification_method: VerificationMethod | None = plain_field("How the identity was verified.")
     verified_by: strawberry.ID | None = plain_field(
         "The member (Member id) who verified the identity."
     )
     verified_at: datetime | None = plain_field("When the identity was verified.")
-    status: RequestStatusEnum = plain_field("Where the request stands.")  # type: ignore[valid-type]
+    status: RequestStatus = plain_field("Where the request stands.")
     due_on: date = plain_field("The last day on which the answer is on time.")
     acknowledge_by: date | None = plain_field(
         "CCPA: the last day to confirm receipt (10 business days); null under GDPR."
@@ -121,9 +119,9 @@ class PrivacyRequest:
 )
 class OwnPrivacyRequest:
     gid: strawberry.ID = plain_field("Opaque global id of the request.", name="id")
-    kind: RequestKindEnum = plain_field("The right you exercise.")  # type: ignore[valid-type]
-    jurisdiction: JurisdictionEnum = plain_field("The law whose deadlines apply.")  # type: ignore[valid-type]
-    status: RequestStatusEnum = plain_field("Where your request stands.")  # type: ignore[valid-type]
+    kind: RequestKind = plain_field("The right you exercise.")
+    jurisdiction: Jurisdiction = plain_field("The law whose deadlines apply.")
+    status: RequestStatus = plain_field("Where your request stands.")
     received_at: datetime = plain_field("When it was received.")
     due_on: date = plain_field("The last day on which the answer is on time.")
     days_remaining: int | None = plain_field(
