@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from auth.accounts import bootstrap
 from auth.backoff import LoginBackoff
+from core.mail import mailer
 from core.services import Services
 from core.settings import Settings, load_settings
 from models.migrate import upgrade_database
@@ -66,6 +67,7 @@ def create_app(
         audit_sink.start()
         yield
         await audit_sink.stop()
+        await mailer(services).drain()  # mail handed over before shutdown still goes out
         await close_storage(storage)
         await services.close()
 

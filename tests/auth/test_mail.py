@@ -129,3 +129,28 @@ async def test_mail_queued_on_a_session_that_rolls_back_is_never_sent(
         await session.rollback()
         await session.commit()  # a later transaction of the same session sends nothing
     assert await smtp_server.settle() == []
+
+
+async def test_mail_handed_over_before_shutdown_is_delivered(
+    settings: Settings,
+    smtp_server: Mailbox,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    from server.app import create_app
+
+    real_send = mail.aiosmtplib.send
+
+    async def slow_send(*args: object, **kwargs: object) -> object:
+        await asyncio.sleep(0.3)  # still on its way when the server is told to stop
+        return await real_send(*args, **kwargs)
+
+    monkeypatch.setattr(mail.aiosmtplib, "send", slow_send)
+    configured = settings.model_copy(
+        update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port, "smtp_tls": "off"}
+    )
+    app = create_app(configured, migrate=False)
+    async with app.router.lifespan_context(app):
+        mail.mailer(app.state.services).send_later(mail.sign_up_attempt(to=ADDRESS))
+    assert smtp_server.recipients == [[ADDRESS]]
