@@ -373,7 +373,7 @@ class Settings(BaseSettings):
         description="SMTP server for account mail (welcome, sign-up notice, invitations), "
         "sent with `aiosmtplib` after the transaction commits",
     )
-    """Empty: mails are written to `<data dir>/outbox` instead of sent (server/mail.py)."""
+    """Empty: mails are written to `<data dir>/outbox` instead of sent (core/mail.py)."""
     smtp_port: Port = Field(587, validation_alias="LEDGERLINE_SMTP_PORT", description="SMTP port")
     smtp_tls: Annotated[Literal["starttls", "tls", "off"], BeforeValidator(_lower)] = Field(
         "starttls",

@@ -1,4 +1,4 @@
-"""server/mail.py: the message kinds, delivery over a real SMTP server (aiosmtpd on
+"""core/mail.py: the message kinds, delivery over a real SMTP server (aiosmtpd on
 127.0.0.1) or to the development outbox, and sending only after a commit."""
 
 from __future__ import annotations
