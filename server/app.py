@@ -30,6 +30,7 @@ from schema.build import build_schema
 from schema.extensions import schema_extensions
 from server.body_limit import BodySizeLimitMiddleware
 from server.graphiql import STATIC_DIR
+from server.privacy_page import privacy_page
 from server.ratelimit import RateLimiter, RateLimitMiddleware, close_storage, make_storage
 from server.security_headers import SecurityHeadersMiddleware
 from server.view import LedgerlineGraphQL
@@ -94,6 +95,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/privacy", privacy_page, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=middleware,

@@ -1,9 +1,11 @@
-"""The `ledgerline` command: serve, migrate, seed-demo, print-schema, rotate-keys."""
+"""The `ledgerline` command: serve, migrate, seed-demo, print-schema, rotate-keys,
+policy render."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -16,6 +18,8 @@ app = typer.Typer(
     help="Ledgerline: privacy-first multi-tenant CRM GraphQL API.", no_args_is_help=True
 )
 console = Console(stderr=True)
+policy_app = typer.Typer(help="The privacy policy, generated from the data map.")
+app.add_typer(policy_app, name="policy")
 
 
 def _settings() -> Settings:
@@ -107,6 +111,21 @@ def rotate_keys() -> None:
         return changed
 
     console.print(f"re-wrapped {asyncio.run(run())} data keys")
+
+
+@policy_app.command("render")
+def policy_render(
+    out: Path | None = typer.Option(None, "--out", help="Write to FILE instead of stdout."),
+) -> None:
+    """The policy text with every list filled from the data map (as `privacyPolicy`)."""
+    from server.privacy_page import render_text
+
+    text = render_text()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
 
 
 @app.command()
