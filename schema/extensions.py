@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    validate,
+)
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -32,6 +39,40 @@ from schema.limits import (
 )
 
 log = logging.getLogger("ledgerline.errors")
+
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+
+
+def with_code(error: GraphQLError, code: str) -> GraphQLError:
+    """`error` with `extensions.code` set to `code`, unless it already carries one."""
+    if (error.extensions or {}).get("code"):
+        return error
+    return GraphQLError(
+        error.message,
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+def coded(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Every error of a response with a stable code (the error contract): syntax errors
+    GRAPHQL_PARSE_FAILED; validation errors are coded where they are made (above); what
+    is left without a code and without a path was refused while coercing the variables,
+    which is BAD_USER_INPUT."""
+    out = []
+    for error in errors:
+        if isinstance(error, GraphQLSyntaxError):
+            out.append(with_code(error, PARSE_FAILED))
+        elif error.path is None:
+            out.append(with_code(error, "BAD_USER_INPUT"))
+        else:
+            out.append(error)
+    return out
 
 
 @lru_cache(maxsize=512)
@@ -83,7 +124,8 @@ def _validate(
     """strawberry's `validate_document` (with the rules every operation passes), plus
     graphql-core's `hide_suggestions`, which strips "Did you mean ...?" from every rule
     (field, argument, type, enum value)."""
-    return validate(schema, document, (*rules, *_ALWAYS_RULES), hide_suggestions=hide_suggestions)
+    errors = validate(schema, document, (*rules, *_ALWAYS_RULES), hide_suggestions=hide_suggestions)
+    return [with_code(e, VALIDATION_FAILED) for e in errors]
 
 
 @lru_cache(maxsize=512)
@@ -133,7 +175,10 @@ class CachedValidation(SchemaExtension):
             fresh = tuple(r for r in context.validation_rules if not _is_stable(r))
             errors = list(_cached_validate(schema, document, stable, hide))
             if fresh and not errors:
-                errors = validate(schema, document, fresh, hide_suggestions=hide)
+                errors = [
+                    with_code(e, VALIDATION_FAILED)
+                    for e in validate(schema, document, fresh, hide_suggestions=hide)
+                ]
             context.pre_execution_errors = errors
         yield
 

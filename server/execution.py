@@ -23,6 +23,7 @@ from auth.principal import PurposeNotAllowed
 from auth.sessions import AuthenticationError, credential_scope, resolve_principal
 from core.context import RequestContext
 from privacy.usage import usage_row
+from schema.extensions import coded
 
 _REQUEST_ERRORS = (
     InvalidOperationTypeError,
@@ -91,6 +92,7 @@ async def _execute(
             **kwargs,
         )
         if result.errors:
+            result.errors = coded(result.errors)
             await session.rollback()
             ctx.audit.actions.clear()  # changes rolled back: nothing happened to audit
         if principal is not None:
