@@ -41,6 +41,17 @@ ITEMS = (
 )
 
 
+def client_storage_items() -> tuple[str, ...]:
+    """Section 7's list in the policy text: one sentence per item."""
+    return tuple(
+        f"{item.name} ({item.kind}, "
+        f"{'strictly necessary' if item.strictly_necessary else 'optional'}, "
+        f"{'third-party' if item.third_party else 'first-party'}): {item.purpose} "
+        f"Kept {item.lifetime}."
+        for item in ITEMS
+    )
+
+
 @strawberry.type
 class Query:
     @strawberry.field(

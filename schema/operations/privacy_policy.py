@@ -11,6 +11,7 @@ import strawberry
 
 from auth.accounts import CURRENT_POLICY_VERSION
 from privacy.data_map import purpose_items, retention_items, section_items
+from schema.operations.client_storage import client_storage_items
 from schema.policy import plain_field
 
 
@@ -27,7 +28,8 @@ class PrivacyPolicy:
     last_updated: date = plain_field("The policy's 'Last updated' date.")
     sections: list[PrivacyPolicySection] = plain_field(
         "Sections 2.1, 2.2, 2.3 (what is collected), 3 (purposes with their categories "
-        "and lawful basis) and 5 (retention rules with their default periods)."
+        "and lawful basis), 5 (retention rules with their default periods) and 7 (every "
+        "cookie and client-side storage item, from clientStorage)."
     )
 
 
@@ -37,6 +39,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[], tuple[str, ...]]], ...] = (
     ("2.3", "Usage Data", lambda: section_items("2.3")),
     ("3", "How We Use Your Information", purpose_items),
     ("5", "Data Retention", retention_items),
+    ("7", "Cookies & Tracking", client_storage_items),
 )
 
 
@@ -56,7 +59,8 @@ def current_policy() -> PrivacyPolicy:
 class Query:
     @strawberry.field(
         description="The privacy policy's version, 'last updated' date and the lists of "
-        "sections 2.1, 2.2, 2.3, 3 and 5, generated from the data map. Needs no sign-in."
+        "sections 2.1, 2.2, 2.3, 3, 5 (generated from the data map) and 7 (from "
+        "clientStorage). Needs no sign-in."
     )
     def privacy_policy(self) -> PrivacyPolicy:
         return current_policy()

@@ -5,6 +5,7 @@ from datetime import date
 
 from auth.accounts import CURRENT_POLICY_VERSION
 from privacy.data_map import purpose_items, retention_items, section_items
+from schema.operations.client_storage import client_storage_items
 
 QUERY = "{ privacyPolicy { version lastUpdated sections { number title items } } }"
 
@@ -21,9 +22,9 @@ async def test_the_policy_names_the_current_version_and_its_date(runner):
     assert date.fromisoformat(policy["lastUpdated"]) == date.fromisoformat(CURRENT_POLICY_VERSION)
 
 
-async def test_the_policy_has_sections_2_1_2_2_2_3_3_and_5_in_order(runner):
+async def test_the_policy_has_sections_2_1_2_2_2_3_3_5_and_7_in_order(runner):
     policy = await _policy(runner)
-    assert [s["number"] for s in policy["sections"]] == ["2.1", "2.2", "2.3", "3", "5"]
+    assert [s["number"] for s in policy["sections"]] == ["2.1", "2.2", "2.3", "3", "5", "7"]
 
 
 async def test_every_listed_section_is_filled_from_the_data_map(runner):
@@ -33,6 +34,7 @@ async def test_every_listed_section_is_filled_from_the_data_map(runner):
     assert by_number["2.3"] == list(section_items("2.3"))
     assert by_number["3"] == list(purpose_items())
     assert by_number["5"] == list(retention_items())
+    assert by_number["7"] == list(client_storage_items())
     assert all(by_number.values())
 
 
