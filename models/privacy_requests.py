@@ -3,7 +3,10 @@
 
 The subject is either a contact of the tenant (the tenant is the controller; its
 admins log and handle the request) or an account holder (`user_id`, filing about
-their own account). Neither is a foreign key: a request record outlives the contact
+their own account). A request from the public intake (`submitPrivacyRequest`) may have
+neither yet: it names the requester's address instead (`requester_email_enc`, with its
+blind index), and is unverified until the single-use link mailed to that address is
+used (only the token's SHA-256 is stored). Neither is a foreign key: a request record outlives the contact
 or account it is about (records are kept 24 months). Reasons and the completion
 evidence describe what was done, never personal data. Every change of status is
 audited (privacy/request_audit.py).
@@ -14,10 +17,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field
 
 from models.base import TenantScoped, UTCDateTime
+
+
+SUBJECT_CHECK = (
+    "NOT (contact_id IS NOT NULL AND user_id IS NOT NULL) AND (contact_id IS NOT NULL "
+    "OR user_id IS NOT NULL OR requester_email_bidx IS NOT NULL)"
+)
+"""At most one subject; none only for an intake request, which names its requester's
+address instead."""
 
 
 class PrivacyRequest(TenantScoped, table=True):
@@ -25,12 +36,12 @@ class PrivacyRequest(TenantScoped, table=True):
     __table_args__ = (
         # Composite key for the records that will point at a request (exports, erasures).
         UniqueConstraint("tenant_id", "id", name="uq_privacy_request_tenant_id"),
-        CheckConstraint(
-            "(contact_id IS NULL) <> (user_id IS NULL)", name="ck_privacy_request_one_subject"
-        ),
+        CheckConstraint(SUBJECT_CHECK, name="ck_privacy_request_subject"),
         Index("ix_privacy_request_tenant_status_due", "tenant_id", "status", "due_on"),
         Index("ix_privacy_request_tenant_contact", "tenant_id", "contact_id", "kind"),
         Index("ix_privacy_request_tenant_user", "tenant_id", "user_id", "kind"),
+        Index("ix_privacy_request_tenant_email", "tenant_id", "requester_email_bidx", "kind"),
+        Index("ix_privacy_request_token", "verification_token_hash", unique=True),
     )
 
     kind: str = Field(max_length=32)
@@ -60,3 +71,11 @@ class PrivacyRequest(TenantScoped, table=True):
     repeats: int = Field(default=0)
     """How often the same subject asked for the same kind again while this was open:
     a repeated request is linked to (counted on) the open one, never doubled."""
+    requester_email_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
+    """Intake: the address the requester gave, encrypted with the tenant's data key."""
+    requester_email_bidx: bytes | None = Field(default=None, sa_type=LargeBinary)
+    """Intake: the blind index of that address (finds the contact, and an open intake)."""
+    verification_token_hash: bytes | None = Field(default=None, sa_type=LargeBinary)
+    """Intake: SHA-256 of the single-use verification token; cleared once it is used."""
+    verification_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Intake: when the verification link stops working."""

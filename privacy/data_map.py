@@ -524,6 +524,13 @@ _TABLES: tuple[TableMap, ...] = (
         completed_at=meta(exported=True), completion_evidence=meta(),
         refused_at=meta(exported=True), refusal_reason=meta(exported=True),
         repeats=meta(), created_at=meta(exported=True), updated_at=meta(),
+        requester_email_enc=enc(
+            C.EMAIL, "the email address given with a privacy request through the intake",
+            purposes=(ServicePurpose.ACCOUNTABILITY,),
+        ),
+        requester_email_bidx=plain(C.EMAIL, BLIND_INDEX, exported=False,
+                                   purposes=(ServicePurpose.ACCOUNTABILITY,)),
+        verification_token_hash=meta(), verification_expires_at=meta(),
     ),
     # -- section 8: security (audit, keys) -----------------------------------------------
     _table(
