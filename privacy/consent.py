@@ -174,8 +174,9 @@ def _shell(column: Any) -> Any:
 
 async def _erase_consent_text(session: AsyncSession, contact_id: uuid.UUID) -> None:
     """`source` and `evidence` of the person's consent history. The history is
-    append-only for the application's role on PostgreSQL, so there the one permitted
-    change goes through the narrow SECURITY DEFINER function of migration 0005."""
+    append-only at the database (migrations 0002 and 0009): on PostgreSQL the one
+    permitted change goes through the narrow SECURITY DEFINER function of migration
+    0005; on SQLite the trigger of 0009 lets through exactly this update."""
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
         await session.execute(select(func.erase_consent_event_text(contact_id)))
@@ -184,6 +185,24 @@ async def _erase_consent_text(session: AsyncSession, contact_id: uuid.UUID) -> N
         update(ConsentEvent)
         .where(col(ConsentEvent.contact_id) == contact_id)
         .values(source=_shell(ConsentEvent.source), evidence=_shell(ConsentEvent.evidence))
+    )
+
+
+async def _erase_processing_reasons(session: AsyncSession, contact_id: uuid.UUID) -> None:
+    """The reasons given for the person's earlier restrictions. `processing_event` is
+    append-only at the database (migration 0009): on PostgreSQL the change goes through
+    the SECURITY DEFINER function of that migration; on SQLite its trigger lets through
+    exactly this update (text to '[erased]', for an erased contact) and nothing else."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        await session.execute(select(func.erase_processing_event_reason(contact_id)))
+        return
+    await session.execute(
+        update(ProcessingEvent)
+        .where(
+            col(ProcessingEvent.contact_id) == contact_id, col(ProcessingEvent.reason).is_not(None)
+        )
+        .values(reason=ERASED_TEXT)
     )
 
 
@@ -222,13 +241,7 @@ async def erase_contact(
         .where(col(Deal.primary_contact_id) == contact.id)
         .values(title=ERASED_TEXT, updated_at=now)
     )
-    await session.execute(
-        update(ProcessingEvent)
-        .where(
-            col(ProcessingEvent.contact_id) == contact.id, col(ProcessingEvent.reason).is_not(None)
-        )
-        .values(reason=ERASED_TEXT)
-    )
+    await _erase_processing_reasons(session, contact.id)
     await _erase_consent_text(session, contact.id)
     session.add(
         ProcessingEvent(

@@ -14,17 +14,17 @@ from functools import cache
 from typing import Any
 
 import strawberry
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlmodel import col
 from strawberry.types.base import get_object_definition
 
 from core.context import RequestContext
 from core.errors import AppError, Code
-from models import Activity, Contact, Deal
+from models import Contact
 from models.base import utcnow
 from models.contacts import LIFECYCLE_STAGES
 from privacy.audit import CONSENT_EVENTS
-from privacy.consent import ConsentRecord, append_consent
+from privacy.consent import ConsentRecord, append_consent, erase_contact
 from privacy.decision import FieldPolicy, Verdict, caller_access
 from privacy.render import PiiSpec
 from privacy.visibility import visible_subjects_clause
@@ -34,6 +34,8 @@ from resolvers.pagination import PageArgs, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
 from resolvers.rows import ContactRow
 
+DELETION_REASON = "contact deleted"
+"""The reason recorded on the erasure `deleteContact` performs."""
 SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}
 
 
@@ -235,21 +237,14 @@ async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, An
 
 
 async def delete_contact(ctx: RequestContext, global_id: str) -> uuid.UUID:
+    """Deleting a contact is erasing it (privacy.consent.erase_contact, as `eraseContact`
+    does): the record stays as an anonymous shell, so its deals and activities stay
+    linked and its consent and processing history, append-only at the database, is
+    kept with its free text shelled. Deleting a contact already erased erases nothing
+    more; the deletion is audited either way."""
     contact = await load_contact_model(ctx, global_id)
-    from models import ConsentEvent, ConsentState, ProcessingEvent
-
-    await ctx.db.execute(
-        update(Deal)
-        .where(col(Deal.primary_contact_id) == contact.id)
-        .values(primary_contact_id=None)
-    )
-    await ctx.db.execute(
-        update(Activity)
-        .where(col(Activity.contact_id) == contact.id)
-        .values(contact_id=None, body_enc=None)
-    )
-    for model in (ConsentState, ConsentEvent, ProcessingEvent):
-        await ctx.db.execute(delete(model).where(col(model.contact_id) == contact.id))
-    await ctx.db.execute(delete(Contact).where(col(Contact.id) == contact.id))
+    if contact.erased_at is None:
+        await erase_contact(ctx.db, contact, DELETION_REASON, ctx.require_principal().user_id)
+        ctx.audit.record("contact_erased", f"contact {contact.id}")
     ctx.audit.record("contact_deleted", f"contact {contact.id}")
     return contact.id
