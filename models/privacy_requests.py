@@ -75,6 +75,10 @@ class PrivacyRequest(TenantScoped, table=True):
     """Intake: the address the requester gave, encrypted with the tenant's data key."""
     requester_email_bidx: bytes | None = Field(default=None, sa_type=LargeBinary)
     """Intake: the blind index of that address (finds the contact, and an open intake)."""
+    requester_name_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
+    """Intake: the name the requester gave, if any (encrypted)."""
+    details_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
+    """Intake: what the requester wrote about the request, if anything (encrypted)."""
     verification_token_hash: bytes | None = Field(default=None, sa_type=LargeBinary)
     """Intake: SHA-256 of the single-use verification token; cleared once it is used."""
     verification_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

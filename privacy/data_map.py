@@ -530,6 +530,8 @@ _TABLES: tuple[TableMap, ...] = (
         ),
         requester_email_bidx=plain(C.EMAIL, BLIND_INDEX, exported=False,
                                    purposes=(ServicePurpose.ACCOUNTABILITY,)),
+        requester_name_enc=enc(C.NAME, purposes=(ServicePurpose.ACCOUNTABILITY,)),
+        details_enc=enc(C.NOTES, purposes=(ServicePurpose.ACCOUNTABILITY,)),
         verification_token_hash=meta(), verification_expires_at=meta(),
     ),
     # -- section 8: security (audit, keys) -----------------------------------------------

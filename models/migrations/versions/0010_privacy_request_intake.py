@@ -1,9 +1,10 @@
 """public intake of privacy requests with verification by link (issue 10)
 
-`privacy_request` gains the requester's address (encrypted, with its blind index) and
-the verification token's SHA-256 and expiry; a request from the intake may have no
-subject yet, so the one-subject check becomes "at most one subject; none only with a
-requester address". The table keeps its row-level security and grants (0008).
+`privacy_request` gains the requester's address (encrypted, with its blind index), the
+name and details they gave (encrypted), and the verification token's SHA-256 and
+expiry. A request from the intake may have no subject yet, so the one-subject check
+becomes "at most one subject; none only with a requester address". The table keeps
+its row-level security and grants (0008).
 
 Revision ID: 0010
 Revises: 0009
@@ -31,6 +32,8 @@ def upgrade() -> None:
     with op.batch_alter_table("privacy_request", schema=None) as batch_op:
         batch_op.add_column(sa.Column("requester_email_enc", sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column("requester_email_bidx", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("requester_name_enc", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("details_enc", sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column("verification_token_hash", sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column("verification_expires_at", when, nullable=True))
         batch_op.drop_constraint("ck_privacy_request_one_subject", type_="check")
@@ -51,5 +54,7 @@ def downgrade() -> None:
         batch_op.create_check_constraint("ck_privacy_request_one_subject", OLD_CHECK)
         batch_op.drop_column("verification_expires_at")
         batch_op.drop_column("verification_token_hash")
+        batch_op.drop_column("details_enc")
+        batch_op.drop_column("requester_name_enc")
         batch_op.drop_column("requester_email_bidx")
         batch_op.drop_column("requester_email_enc")
