@@ -6,10 +6,10 @@ admins log and handle the request) or an account holder (`user_id`, filing about
 their own account). A request from the public intake (`submitPrivacyRequest`) may have
 neither yet: it names the requester's address instead (`requester_email_enc`, with its
 blind index), and is unverified until the single-use link mailed to that address is
-used (only the token's SHA-256 is stored). Neither is a foreign key: a request record outlives the contact
-or account it is about (records are kept 24 months). Reasons and the completion
-evidence describe what was done, never personal data. Every change of status is
-audited (privacy/request_audit.py).
+used (only the token's SHA-256 is stored). Neither subject is a foreign key: a request
+record outlives the contact or account it is about (records are kept 24 months).
+Reasons and the completion evidence describe what was done, never personal data. Every
+change of status is audited (privacy/request_audit.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from sqlalchemy import CheckConstraint, Date, Index, LargeBinary, UniqueConstrai
 from sqlmodel import Field
 
 from models.base import TenantScoped, UTCDateTime
-
 
 SUBJECT_CHECK = (
     "NOT (contact_id IS NOT NULL AND user_id IS NOT NULL) AND (contact_id IS NOT NULL "
