@@ -275,8 +275,10 @@ async def test_raw_update_and_delete_of_another_tenants_rows_touch_nothing(
         updated = await app.execute(
             "UPDATE contact SET first_name = 'Mallory' WHERE tenant_id = $1", seeded_a.tenant_id
         )
+        # consent_event is append-only since 0009 (no DELETE at all): the projection
+        # next to it is still deletable, so row-level security is what leaves it alone.
         deleted = await app.execute(
-            "DELETE FROM consent_event WHERE contact_id = $1", seeded_a.contact_id
+            "DELETE FROM consent_state WHERE contact_id = $1", seeded_a.contact_id
         )
     after = await owner.fetch(
         "SELECT * FROM contact WHERE tenant_id = $1 ORDER BY id", seeded_a.tenant_id
