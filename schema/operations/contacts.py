@@ -153,7 +153,11 @@ class Mutation:
     ) -> ContactPayload:
         return _payload(await resolve.update_contact(info.context, id, present(input)))
 
-    @guarded_field(permission=P.CONTACTS_DELETE, description="Delete a contact and its history.")
+    @guarded_field(
+        permission=P.CONTACTS_DELETE,
+        description="Delete a contact: its personal data is erased as by eraseContact, and the "
+        "record stays as an anonymous shell with its deals, activities and history.",
+    )
     async def delete_contact(
         self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
     ) -> DeletePayload:
