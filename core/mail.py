@@ -1,9 +1,11 @@
-"""Mail to account holders and invitees: one keyword-only function per message kind.
+"""Mail to account holders, invitees and privacy requesters: one keyword-only function
+per message kind.
 
 Messages are built here, never from free-form strings at the call site, so what a mail
 may contain is reviewed in one place: the recipient's own address, the display name
-they gave (or were given by the inviter), the organisation that invites them and, for
-an invitation, its single-use link. Nothing else about any account.
+they gave (or were given by the inviter), the organisation that invites them or that
+a privacy request was made to and, for an invitation or a privacy request, its
+single-use link. Nothing else about any account.
 
 Delivery:
 - with `LEDGERLINE_SMTP_HOST` set, through that server with `aiosmtplib`;
@@ -104,6 +106,28 @@ def invitation(
             f"{link}\n\n"
             "If you already have a Ledgerline account with this address, sign in as it "
             "to accept. If you did not expect this invitation, ignore this message.\n"
+        ),
+    )
+
+
+def privacy_request_verification(
+    *, to: str, organisation: str, kind: str, link: str, expires_at: datetime
+) -> Mail:
+    """To the address given with a privacy request through the public intake: the
+    single-use link that verifies it (the token is only in this mail). Says nothing
+    about whether the organisation holds data about the address."""
+    return Mail(
+        kind="privacy_request_verification",
+        to=to,
+        subject=f"Confirm your privacy request to {organisation}",
+        text=(
+            "Hello,\n\n"
+            f"a privacy request ({kind}) was made to {organisation} with this email "
+            "address. To confirm that it was you, open this link (it works once, until "
+            f"{expires_at:%Y-%m-%d %H:%M} UTC):\n\n"
+            f"{link}\n\n"
+            "Nothing happens until the request is confirmed. If you did not make it, "
+            "ignore this message.\n"
         ),
     )
 
