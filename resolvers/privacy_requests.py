@@ -13,17 +13,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from auth.invitations import hash_invitation_token, invitation_tenant, new_invitation_token
+from auth.throttle import limit_auth
+from core import mail
 from core.context import RequestContext
 from core.errors import AppError, Code, bad_input
-from models import Contact, PrivacyRequest
+from core.mail import send_after_commit
+from core.services import Services
+from models import Contact, PrivacyRequest, Tenant
+from models.audit import AuditEvent
 from models.base import utcnow
 from privacy import request_audit as audit
+from privacy.audit import AuditBuffer
 from privacy.deadlines import (
     DEFAULT_TIME_ZONE,
     ExtensionRefused,
@@ -441,3 +449,271 @@ async def refuse(ctx: RequestContext, request: str, reason: str) -> PrivacyReque
     found.refused_at = utcnow()
     audit.privacy_request_refused(ctx.audit, request_id=found.id)
     return await _save(ctx, found)
+
+
+# --- the public intake: submitPrivacyRequest and verifyPrivacyRequest ---------------
+# Anyone may submit, signed in or not: the request is recorded in the tenant the person
+# names, unverified, and the single-use link that verifies it goes to the address given.
+# The answer is one and the same whether the tenant exists, whether the address belongs
+# to a contact, and whether a request is already open; an unknown tenant records
+# nothing and mails nobody (there is no organisation to confirm a request to, and a
+# mail would make the intake a way to send mail to any address; whether an
+# organisation uses Ledgerline is not personal data, and the answer does not tell).
+
+INTAKE_MESSAGE = (
+    "Thank you. If this organisation handles privacy requests with Ledgerline, we sent "
+    "a link to the address you gave: open it within 72 hours to verify the request. "
+    "Nothing happens until you do."
+)
+"""The one answer of submitPrivacyRequest."""
+VERIFIED_MESSAGE = (
+    "Thank you: your request is verified. The organisation will answer it by its due date."
+)
+LINK_INVALID_MESSAGE = (
+    "This link is no longer valid: it has expired, was already used or is not a link we "
+    "sent. Submit the request again to get a new one."
+)
+VERIFICATION_TTL = timedelta(hours=72)
+
+
+@dataclass
+class IntakeData:
+    tenant: str
+    kind: RequestKind
+    email: str
+    name: str | None = None
+    details: str | None = None
+    jurisdiction: Jurisdiction = Jurisdiction.GDPR
+
+
+def link_invalid() -> AppError:
+    return AppError(Code.PRIVACY_REQUEST_LINK_INVALID, LINK_INVALID_MESSAGE, field="token")
+
+
+async def _tenant_named(services: Services, tenant: str) -> Tenant | None:
+    """The tenant of that slug (or global id), or None."""
+    wanted = tenant.strip().lower()
+    by_id = try_decode(tenant.strip(), "Tenant")
+    condition = col(Tenant.slug) == wanted
+    if by_id is not None:
+        condition = or_(condition, col(Tenant.id) == by_id)
+    async with services.db.session(None) as session:
+        return (await session.execute(select(Tenant).where(condition))).scalars().first()
+
+
+async def _contact_by_email(session: AsyncSession, email_bidx: bytes) -> uuid.UUID | None:
+    return (
+        await session.execute(
+            select(col(Contact.id))
+            .where(col(Contact.email_bidx) == email_bidx, col(Contact.erased_at).is_(None))
+            .order_by(col(Contact.created_at))
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+def _public_audit(session: AsyncSession, tenant_id: uuid.UUID, buffer: AuditBuffer) -> None:
+    """The buffer's changes as audit events with no actor (the public intake)."""
+    now = utcnow()
+    for action, detail in buffer.actions:
+        session.add(
+            AuditEvent(
+                tenant_id=tenant_id,
+                actor_id=None,
+                actor_type="public",
+                action=action,
+                purposes="",
+                detail=detail[:2000],
+                occurred_at=now,
+            )
+        )
+    buffer.actions = []
+
+
+async def submit_request(ctx: RequestContext, data: IntakeData) -> str:
+    """Rate limited (the `auth` bucket of the client's IP); every refusal of the input
+    before anything is looked up. Returns INTAKE_MESSAGE, whatever was found.
+
+    In a known tenant: the address is stored encrypted with the tenant's data key, with
+    its blind index (which finds the contact it belongs to, if any: the subject); the
+    request is unverified, received now, due by the jurisdiction's rule from now (the
+    clock runs from receipt, see `verify_by_link`). An open unverified intake of the
+    same address and kind gets a new link instead of a second record (the old link
+    stops working)."""
+    services = ctx.services
+    await limit_auth(services, ctx.client_ip)
+    email = validation.email(data.email)
+    assert email is not None
+    name = validation.text(data.name, "name", 200)
+    details = validation.text(data.details, "details", 2000)
+    tenant_text = validation.text(data.tenant, "tenant", 200, required=True)
+    tenant = await _tenant_named(services, tenant_text)
+    if tenant is None:
+        return INTAKE_MESSAGE
+    token, token_hash = new_invitation_token(tenant.id)
+    now = utcnow()
+    expires_at = now + VERIFICATION_TTL
+    async with services.db.session(tenant.id) as session:
+        cipher = await services.keyring.cipher(session, tenant.id)
+        email_bidx = cipher.blind_index(email)
+        buffer = AuditBuffer()
+        pending = (
+            (
+                await session.execute(
+                    select(PrivacyRequest).where(
+                        col(PrivacyRequest.requester_email_bidx) == email_bidx,
+                        col(PrivacyRequest.kind) == data.kind.value,
+                        col(PrivacyRequest.channel) == Channel.WEB_FORM.value,
+                        col(PrivacyRequest.verification) == Verification.UNVERIFIED.value,
+                        col(PrivacyRequest.status).in_([s.value for s in OPEN]),
+                    )
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if pending is not None:
+            pending.verification_token_hash = token_hash
+            pending.verification_expires_at = expires_at
+            pending.repeats += 1
+            pending.updated_at = now
+            audit.privacy_request_repeated(buffer, request_id=pending.id, kind=pending.kind)
+        else:
+            contact_id = await _contact_by_email(session, email_bidx)
+            deadlines = initial_deadlines(data.jurisdiction, now, DEFAULT_TIME_ZONE)
+            request = PrivacyRequest(
+                tenant_id=tenant.id,
+                kind=data.kind.value,
+                contact_id=contact_id,
+                requester=Requester.DATA_SUBJECT.value,
+                channel=Channel.WEB_FORM.value,
+                jurisdiction=data.jurisdiction.value,
+                received_at=now,
+                time_zone=DEFAULT_TIME_ZONE,
+                due_on=deadlines.due_on,
+                acknowledge_by=deadlines.acknowledge_by,
+                requester_email_enc=cipher.encrypt(email),
+                requester_email_bidx=email_bidx,
+                requester_name_enc=cipher.encrypt(name),
+                details_enc=cipher.encrypt(details),
+                verification_token_hash=token_hash,
+                verification_expires_at=expires_at,
+            )
+            session.add(request)
+            await session.flush()
+            subject = f"contact {contact_id}" if contact_id else "requester address only"
+            audit.privacy_request_received(
+                buffer,
+                request_id=request.id,
+                kind=request.kind,
+                subject=subject,
+                due_on=request.due_on,
+            )
+        _public_audit(session, tenant.id, buffer)
+        link = f"{services.settings.app_url}/verify-privacy-request#token={token}"
+        send_after_commit(
+            session,
+            services,
+            mail.privacy_request_verification(
+                to=email,
+                organisation=tenant.name,
+                kind=data.kind.value.replace("_", " "),
+                link=link,
+                expires_at=expires_at,
+            ),
+        )
+        await session.commit()
+    return INTAKE_MESSAGE
+
+
+async def verify_by_link(ctx: RequestContext, token: str) -> str:
+    """The single-use token from the mail verifies the request (method
+    `email_confirmation`, by nobody: verified_by stays empty). An expired, used,
+    superseded or forged token, or one of a request closed meanwhile, is one and the
+    same PRIVACY_REQUEST_LINK_INVALID. Rate limited like the intake.
+
+    The due date does not move: under both rules of privacy/deadlines.py the clock runs
+    from receipt (GDPR Art. 12(3); CCPA regulations 7021(b): "regardless of time
+    required to verify"), as logPrivacyRequest computes it. A request that had no
+    subject gets the contact the address now belongs to, if any; when that contact
+    already has an open request of the same kind, the repeat is counted on it and this
+    intake record is removed (linked, not doubled)."""
+    services = ctx.services
+    await limit_auth(services, ctx.client_ip)
+    tenant_id = invitation_tenant(token)
+    if tenant_id is None:
+        raise link_invalid()
+    token_hash = hash_invitation_token(token)
+    now = utcnow()
+    async with services.db.session(tenant_id) as session:
+        found = (
+            await session.execute(
+                select(PrivacyRequest).where(
+                    col(PrivacyRequest.verification_token_hash) == token_hash
+                )
+            )
+        ).scalar_one_or_none()
+        if (
+            found is None
+            or found.verification_expires_at is None
+            or found.verification_expires_at <= now
+        ):
+            raise link_invalid()
+        try:
+            status = after_verify(RequestStatus(found.status), Verification(found.verification))
+        except TransitionRefused as exc:
+            raise link_invalid() from exc
+        claimed = await session.execute(
+            update(PrivacyRequest)
+            .where(
+                col(PrivacyRequest.id) == found.id,
+                col(PrivacyRequest.verification_token_hash) == token_hash,
+            )
+            .values(verification_token_hash=None, verification_expires_at=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a concurrent use won
+            raise link_invalid()
+        buffer = AuditBuffer()
+        if found.contact_id is None and found.user_id is None and found.requester_email_bidx:
+            found.contact_id = await _contact_by_email(session, found.requester_email_bidx)
+        open_one = None
+        if found.contact_id is not None:
+            open_one = (
+                (
+                    await session.execute(
+                        select(PrivacyRequest)
+                        .where(
+                            col(PrivacyRequest.contact_id) == found.contact_id,
+                            col(PrivacyRequest.kind) == found.kind,
+                            col(PrivacyRequest.id) != found.id,
+                            col(PrivacyRequest.verification) == Verification.VERIFIED.value,
+                            col(PrivacyRequest.status).in_([s.value for s in OPEN]),
+                        )
+                        .order_by(col(PrivacyRequest.received_at))
+                        .limit(1)
+                    )
+                )
+                .scalars()
+                .first()
+            )
+        audit.privacy_request_verified(
+            buffer, request_id=found.id, method=VerificationMethod.EMAIL_CONFIRMATION.value
+        )
+        if open_one is not None:
+            open_one.repeats += 1
+            open_one.updated_at = now
+            audit.privacy_request_repeated(buffer, request_id=open_one.id, kind=open_one.kind)
+            await session.delete(found)
+        else:
+            found.status = status.value
+            found.verification = Verification.VERIFIED.value
+            found.verification_method = VerificationMethod.EMAIL_CONFIRMATION.value
+            found.verified_by = None
+            found.verified_at = now
+            found.verification_token_hash = None
+            found.verification_expires_at = None
+            found.updated_at = now
+        _public_audit(session, tenant_id, buffer)
+        await session.commit()
+    return VERIFIED_MESSAGE

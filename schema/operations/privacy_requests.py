@@ -1,5 +1,6 @@
 """Privacy requests (policy sections 9 and 13; issue 10): admins log and handle them,
-account holders file their own. Resolvers in resolvers/privacy_requests.py."""
+account holders file their own, and anyone may submit one through the public intake
+and verify it with the link mailed to them. Resolvers in resolvers/privacy_requests.py."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from privacy.request_rules import (
 from resolvers import privacy_requests as resolve
 from schema.policy import guarded_field
 from schema.types.privacy_requests import (
+    ConfirmPrivacyRequestPayload,
     OwnPrivacyRequest,
     OwnPrivacyRequestPayload,
     PrivacyRequest,
     PrivacyRequestPayload,
+    SubmitPrivacyRequestPayload,
 )
 
 
@@ -45,6 +48,27 @@ class LogPrivacyRequestInput:
     time_zone: str | None = strawberry.field(
         default=None,
         description="The IANA time zone the deadlines are counted in (default UTC).",
+    )
+
+
+@strawberry.input(
+    description="A privacy request from someone without an account (the public intake)."
+)
+class SubmitPrivacyRequestInput:
+    tenant: str = strawberry.field(
+        description="The organisation the request is for: its Ledgerline slug (as the "
+        "organisation publishes it, e.g. on its website) or its id."
+    )
+    kind: RequestKind = strawberry.field(description="The right you exercise.")
+    email: str = strawberry.field(
+        description="Your email address: the link that verifies the request goes there."
+    )
+    name: str | None = strawberry.field(default=None, description="Your name (optional).")
+    details: str | None = strawberry.field(
+        default=None, description="Anything the organisation should know (optional)."
+    )
+    jurisdiction: Jurisdiction = strawberry.field(
+        default=Jurisdiction.GDPR, description="The law whose deadlines apply (default gdpr)."
     )
 
 
@@ -175,3 +199,35 @@ class Mutation:
         self, info: strawberry.Info, request: strawberry.ID, reason: str
     ) -> PrivacyRequestPayload:
         return _changed(await resolve.refuse(info.context, request, reason))
+
+    @strawberry.mutation(
+        description="Public (no sign-in): submit a privacy request to an organisation. It "
+        "is recorded unverified, and a single-use link (valid 72 hours) is mailed to the "
+        "address given; opening it verifies the request (confirmPrivacyRequest). The "
+        "answer is the same whether or not the organisation or the person is known and "
+        "whether or not a request is already open. Rate limited."
+    )
+    async def submit_privacy_request(
+        self, info: strawberry.Info, input: SubmitPrivacyRequestInput
+    ) -> SubmitPrivacyRequestPayload:
+        data = resolve.IntakeData(
+            tenant=input.tenant,
+            kind=input.kind,
+            email=input.email,
+            name=input.name,
+            details=input.details,
+            jurisdiction=input.jurisdiction,
+        )
+        message = await resolve.submit_request(info.context, data)
+        return SubmitPrivacyRequestPayload(ok=True, message=message)
+
+    @strawberry.mutation(
+        description="Public (no sign-in): confirm (verify) a privacy request with the "
+        "token from its mail. An expired, used or unknown token answers "
+        "PRIVACY_REQUEST_LINK_INVALID. Rate limited."
+    )
+    async def confirm_privacy_request(
+        self, info: strawberry.Info, token: str
+    ) -> ConfirmPrivacyRequestPayload:
+        message = await resolve.verify_by_link(info.context, token)
+        return ConfirmPrivacyRequestPayload(ok=True, message=message)

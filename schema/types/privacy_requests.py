@@ -146,3 +146,20 @@ class OwnPrivacyRequestPayload:
         "Set when you already had an open request of the same kind: the answer is that "
         "request (its id), and no second one was recorded."
     )
+
+
+@strawberry.type(
+    description="The answer of the public privacy-request intake: the same in every case."
+)
+class SubmitPrivacyRequestPayload:
+    ok: bool = plain_field("Always true once the input passed validation.")
+    message: str = plain_field(
+        "What happens next; the same text whether or not the organisation or the person "
+        "is known, and whether or not a request is already open."
+    )
+
+
+@strawberry.type(description="A privacy request verified with the link from its mail.")
+class ConfirmPrivacyRequestPayload:
+    ok: bool = plain_field("True: the request is verified.")
+    message: str = plain_field("What happens next.")
