@@ -10,6 +10,7 @@ Probes go over HTTP without signing in; mail goes to a real SMTP server (aiosmtp
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -245,3 +246,43 @@ async def test_the_intake_is_rate_limited(limited: Demo) -> None:
     assert len(await rows(limited)) == before
     confirm = await limited.gql(CONFIRM, {"t": "anything"})
     assert code(confirm) == "RATE_LIMITED"
+
+
+async def test_a_link_moved_to_another_tenant_is_invalid(demo: Demo, mailbox: Mailbox) -> None:
+    """The token names its tenant; the same secret under another tenant finds nothing."""
+    email = unique_email()
+    await submit(demo, email)
+    token = await token_for(mailbox, email)
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    moved = demo.tenants["globex"].tenant_id.bytes + raw[16:]
+    elsewhere = base64.urlsafe_b64encode(moved).rstrip(b"=").decode()
+    assert code(await demo.gql(CONFIRM, {"t": elsewhere})) == "PRIVACY_REQUEST_LINK_INVALID"
+    assert "errors" not in await demo.gql(CONFIRM, {"t": token})
+
+
+async def test_a_verified_repeat_is_linked_to_the_open_request(
+    demo: Demo, mailbox: Mailbox
+) -> None:
+    """The contact already has an open, verified erasure request: verifying the intake
+    counts a repeat on it instead of recording a second one."""
+    contact, email = await known_contact(demo)
+    admin = await demo.headers("acme", Role.OWNER)
+    logged = await demo.gql(
+        "mutation($c: ID!) { logPrivacyRequest(input: {contact: $c, kind: ERASURE, "
+        "channel: EMAIL}) { request { id } } }",
+        {"c": contact},
+        admin,
+    )
+    open_id = logged["data"]["logPrivacyRequest"]["request"]["id"]
+    verified = await demo.gql(
+        "mutation($r: ID!) { verifyPrivacyRequest(request: $r, method: EMAIL_CONFIRMATION) "
+        "{ request { verification } } }",
+        {"r": open_id},
+        admin,
+    )
+    assert "errors" not in verified, verified
+    await submit(demo, email)
+    assert "errors" not in await demo.gql(CONFIRM, {"t": await token_for(mailbox, email)})
+    mine = [r for r in await rows(demo) if r.contact_id is not None]
+    assert [encode_id("PrivacyRequest", r.id) for r in mine] == [open_id]
+    assert mine[0].repeats == 1
