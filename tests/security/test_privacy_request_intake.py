@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from auth.permissions import Role
+from core.mail import Mailer
 from core.settings import Settings
 from models import AuditEvent, PrivacyRequest
 from models.base import utcnow
@@ -29,6 +30,7 @@ from resolvers.global_ids import encode_id
 from server.app import create_app
 from server.seed import seed_demo
 from tests.security.conftest import SMALL, Demo, Mailbox, unique_email
+from tests.support.postgres import PostgresDatabase, create_database
 
 SUBMIT = """
 mutation($input: SubmitPrivacyRequestInput!) {
@@ -286,3 +288,49 @@ async def test_a_verified_repeat_is_linked_to_the_open_request(
     mine = [r for r in await rows(demo) if r.contact_id is not None]
     assert [encode_id("PrivacyRequest", r.id) for r in mine] == [open_id]
     assert mine[0].repeats == 1
+
+
+# --- PostgreSQL: the application's role under row-level security -----------------------
+
+
+@pytest.fixture
+def pg_database() -> Iterator[PostgresDatabase]:
+    database = create_database()
+    try:
+        yield database
+    finally:
+        database.drop()
+
+
+@pytest.fixture
+async def pg_demo(attack_settings: Settings, pg_database: PostgresDatabase) -> AsyncIterator[Demo]:
+    settings = attack_settings.model_copy(
+        update={"database_url": pg_database.owner_url, "app_database_url": ""}
+    )
+    app = create_app(settings, migrate=False)
+    async with app.router.lifespan_context(app):
+        seeded = await seed_demo(app.state.services, SMALL)
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Demo(client, app, {t.slug: t for t in seeded})
+
+
+@pytest.mark.postgres
+async def test_intake_and_confirmation_on_postgresql(pg_demo: Demo, smtp_server: Mailbox) -> None:
+    settings = pg_demo.services.settings.model_copy(
+        update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port, "smtp_tls": "off"}
+    )
+    smtp_server.mailer = pg_demo.services.extras["mailer"] = Mailer(settings)
+    _, known = await known_contact(pg_demo)
+    answers = [
+        await submit(pg_demo, known),
+        await submit(pg_demo, unique_email()),
+        await submit(pg_demo, unique_email(), tenant="no-such-organisation"),
+    ]
+    assert all(a == answers[0] for a in answers) and "errors" not in answers[0]
+    answer = await pg_demo.gql(CONFIRM, {"t": await token_for(smtp_server, known)})
+    assert answer["data"]["confirmPrivacyRequest"]["ok"] is True, answer
+    found = [r for r in await rows(pg_demo) if r.channel == "web_form"]
+    assert sorted(r.verification for r in found) == ["unverified", "verified"]
+    assert [r.contact_id is not None for r in found if r.verification == "verified"] == [True]
+    assert await rows(pg_demo, "globex") == []
