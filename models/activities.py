@@ -6,10 +6,11 @@ encrypted at rest. Its data subject is the person it was written about:
 the first time the activity is linked to a person and never changed afterwards, so
 unlinking or re-linking the activity never changes whose consent governs the body.
 
-`subject_contact_id` has no foreign key on purpose: the subject outlives the contact
-record (deleteContact unlinks activities and keeps them), and a subject whose contact
-no longer exists reads as erased (resolvers/loaders.py), so nothing about a deleted
-person is shown. It is only ever set from an id already resolved in the caller's
+`subject_contact_id` has no foreign key on purpose: the subject must outlive the
+contact record (deleteContact now erases the person and keeps the record as a shell,
+but rows deleted before migration 0009 are gone), and a subject whose contact no longer
+exists reads as erased (resolvers/loaders.py), so nothing about a deleted person is
+shown. It is only ever set from an id already resolved in the caller's
 tenant (the contact link, or the linked deal's primary contact).
 """
 
