@@ -271,6 +271,34 @@ async def _record(ctx: RequestContext, request: PrivacyRequest, subject: str) ->
     return Filed(to_row(request), duplicate=False)
 
 
+def new_request(
+    *,
+    tenant_id: uuid.UUID,
+    kind: RequestKind,
+    jurisdiction: Jurisdiction,
+    requester: Requester,
+    channel: Channel,
+    received_at: datetime,
+    time_zone: str,
+    **fields: Any,
+) -> PrivacyRequest:
+    """A request as received, with its legal deadlines computed from the receipt: the
+    one place every intake path (admin log, account holder, public form) builds one."""
+    deadlines = initial_deadlines(jurisdiction, received_at, time_zone)
+    return PrivacyRequest(
+        tenant_id=tenant_id,
+        kind=kind.value,
+        requester=requester.value,
+        channel=channel.value,
+        jurisdiction=jurisdiction.value,
+        received_at=received_at,
+        time_zone=time_zone,
+        due_on=deadlines.due_on,
+        acknowledge_by=deadlines.acknowledge_by,
+        **fields,
+    )
+
+
 async def log_request(ctx: RequestContext, data: LogRequestData) -> Filed:
     """An admin logs a contact's request (received by mail, phone, email...)."""
     principal = ctx.require_principal()
@@ -281,19 +309,16 @@ async def log_request(ctx: RequestContext, data: LogRequestData) -> Filed:
     open_one = await _open_duplicate(ctx, data.kind, col(PrivacyRequest.contact_id) == contact_id)
     if open_one is not None:
         return await _repeat(ctx, open_one)
-    deadlines = initial_deadlines(data.jurisdiction, received_at, time_zone)
-    request = PrivacyRequest(
+    request = new_request(
         tenant_id=ctx.tenant_id,
-        kind=data.kind.value,
-        contact_id=contact_id,
-        requester=data.requester.value,
-        channel=data.channel.value,
-        jurisdiction=data.jurisdiction.value,
+        kind=data.kind,
+        jurisdiction=data.jurisdiction,
+        requester=data.requester,
+        channel=data.channel,
         received_at=received_at,
         time_zone=time_zone,
+        contact_id=contact_id,
         logged_by=principal.user_id,
-        due_on=deadlines.due_on,
-        acknowledge_by=deadlines.acknowledge_by,
     )
     return await _record(ctx, request, f"contact {contact_id}")
 
@@ -309,23 +334,20 @@ async def file_own_request(
     if open_one is not None:
         return await _repeat(ctx, open_one)
     now = utcnow()
-    deadlines = initial_deadlines(jurisdiction, now, DEFAULT_TIME_ZONE)
-    request = PrivacyRequest(
+    request = new_request(
         tenant_id=ctx.tenant_id,
-        kind=kind.value,
-        user_id=user_id,
-        requester=Requester.DATA_SUBJECT.value,
-        channel=Channel.IN_APP.value,
-        jurisdiction=jurisdiction.value,
+        kind=kind,
+        jurisdiction=jurisdiction,
+        requester=Requester.DATA_SUBJECT,
+        channel=Channel.IN_APP,
         received_at=now,
         time_zone=DEFAULT_TIME_ZONE,
+        user_id=user_id,
         logged_by=user_id,
         verification=Verification.VERIFIED.value,
         verification_method=VerificationMethod.SIGNED_IN_ACCOUNT.value,
         verified_by=user_id,
         verified_at=now,
-        due_on=deadlines.due_on,
-        acknowledge_by=deadlines.acknowledge_by,
     )
     return await _record(ctx, request, f"account {user_id}")
 
@@ -580,18 +602,15 @@ async def submit_request(ctx: RequestContext, data: IntakeData) -> str:
             audit.privacy_request_repeated(buffer, request_id=pending.id, kind=pending.kind)
         else:
             contact_id = await _contact_by_email(session, email_bidx)
-            deadlines = initial_deadlines(data.jurisdiction, now, DEFAULT_TIME_ZONE)
-            request = PrivacyRequest(
+            request = new_request(
                 tenant_id=tenant.id,
-                kind=data.kind.value,
-                contact_id=contact_id,
-                requester=Requester.DATA_SUBJECT.value,
-                channel=Channel.WEB_FORM.value,
-                jurisdiction=data.jurisdiction.value,
+                kind=data.kind,
+                jurisdiction=data.jurisdiction,
+                requester=Requester.DATA_SUBJECT,
+                channel=Channel.WEB_FORM,
                 received_at=now,
                 time_zone=DEFAULT_TIME_ZONE,
-                due_on=deadlines.due_on,
-                acknowledge_by=deadlines.acknowledge_by,
+                contact_id=contact_id,
                 requester_email_enc=cipher.encrypt(email),
                 requester_email_bidx=email_bidx,
                 requester_name_enc=cipher.encrypt(name),
