@@ -9,6 +9,7 @@ start, and its tail when any test of the session failed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -243,3 +245,51 @@ def run_node(npm_modules: Path) -> Callable[..., Any]:
             pytest.fail(f"node {script} printed no JSON:\n{result.stdout}\n{result.stderr}")
 
     return run
+
+
+# --- pages in a real browser (tests/external/test_*_browser.py) --------------------
+
+RECORD_CSP_VIOLATIONS = """
+window.__llCspViolations = [];
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.__llCspViolations.push({
+    directive: event.violatedDirective,
+    blocked: event.blockedURI,
+    sample: event.sample,
+  });
+});
+"""
+
+
+def recorded(page: Any) -> dict[str, Any]:
+    """What the page does from now on: every request, console message and page error,
+    and (in `window.__llCspViolations`) every CSP violation."""
+    seen: dict[str, Any] = {"requests": [], "console": [], "page_errors": []}
+    page.on("request", lambda request: seen["requests"].append(request.url))
+    page.on("console", lambda msg: seen["console"].append({"type": msg.type, "text": msg.text}))
+    page.on("pageerror", lambda error: seen["page_errors"].append(str(error)))
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    return seen
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page: Any, name: str, seen: dict[str, Any]) -> Iterator[None]:
+    """A failing visit leaves `<name>-failure.png` and what was seen so far."""
+    try:
+        yield
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"), full_page=True)
+        print(f"{name} visit so far: {json.dumps(seen, default=str)[:4000]}")
+        raise
+
+
+def foreign_requests(urls: list[str], base_url: str) -> list[str]:
+    """The requests that went to another host than the server under test."""
+    origin = urlsplit(base_url)
+    return [
+        url
+        for url in urls
+        if urlsplit(url).scheme not in {"data", "blob"}
+        and (urlsplit(url).scheme, urlsplit(url).netloc) != (origin.scheme, origin.netloc)
+    ]

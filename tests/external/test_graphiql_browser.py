@@ -15,11 +15,18 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from tests.external.conftest import ARTIFACTS, DEMO_PASSWORD, LiveServer, skip_or_fail
+from tests.external.conftest import (
+    ARTIFACTS,
+    DEMO_PASSWORD,
+    LiveServer,
+    foreign_requests,
+    recorded,
+    screenshot_on_failure,
+    skip_or_fail,
+)
 
 pytestmark = pytest.mark.external
 
@@ -41,16 +48,6 @@ QUERY = """query SalesContacts {
 }"""
 
 # Runs before any page script; CSP does not apply to it (injected by the driver).
-RECORD_CSP_VIOLATIONS = """
-window.__llCspViolations = [];
-document.addEventListener('securitypolicyviolation', (event) => {
-  window.__llCspViolations.push({
-    directive: event.violatedDirective,
-    blocked: event.blockedURI,
-    sample: event.sample,
-  });
-});
-"""
 
 
 @pytest.fixture(scope="module")
@@ -81,65 +78,50 @@ def session(browser: Any, ledgerline_server: LiveServer) -> Iterator[dict[str, A
 
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    requests: list[str] = []
-    console: list[dict[str, str]] = []
-    page_errors: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda msg: console.append({"type": msg.type, "text": msg.text}))
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
-    page.add_init_script(RECORD_CSP_VIOLATIONS)
-    seen: dict[str, Any] = {
-        "requests": requests,
-        "console": console,
-        "page_errors": page_errors,
-    }
+    seen = recorded(page)
     try:
-        response = page.goto(
-            ledgerline_server.graphql_url,
-            wait_until="load",
-            timeout=30_000,
-        )
-        assert response is not None
-        seen["status"] = response.status
-        seen["headers"] = response.all_headers()
-        page.wait_for_selector(".graphiql-container .graphiql-query-editor .CodeMirror")
+        with screenshot_on_failure(page, "graphiql", seen):
+            response = page.goto(
+                ledgerline_server.graphql_url,
+                wait_until="load",
+                timeout=30_000,
+            )
+            assert response is not None
+            seen["status"] = response.status
+            seen["headers"] = response.all_headers()
+            page.wait_for_selector(".graphiql-container .graphiql-query-editor .CodeMirror")
 
-        # sign in through the page's own form
-        page.fill("#ll-email", "sales@acme.example")
-        page.fill("#ll-password", DEMO_PASSWORD)
-        page.click("#ll-login")
-        expect(page.locator("#ll-whoami")).to_contain_text("sales@acme.example", timeout=15_000)
-        seen["whoami"] = page.inner_text("#ll-whoami")
-        seen["password_after_sign_in"] = page.input_value("#ll-password")
+            # sign in through the page's own form
+            page.fill("#ll-email", "sales@acme.example")
+            page.fill("#ll-password", DEMO_PASSWORD)
+            page.click("#ll-login")
+            expect(page.locator("#ll-whoami")).to_contain_text("sales@acme.example", timeout=15_000)
+            seen["whoami"] = page.inner_text("#ll-whoami")
+            seen["password_after_sign_in"] = page.input_value("#ll-password")
 
-        # type the query into the editor (CodeMirror 5): clear, type, close autocomplete
-        editor = page.locator(".graphiql-query-editor .CodeMirror").first
-        editor.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.press("Delete")
-        page.keyboard.insert_text(QUERY)
-        page.keyboard.press("Escape")
-        seen["editor_text"] = page.evaluate(
-            "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
-        )
-        page.click(".graphiql-execute-button")
-        expect(page.locator(".result-window")).to_contain_text("totalCount", timeout=15_000)
-        seen["result_text"] = page.evaluate(
-            "document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
-        )
-        seen["result_pane_text"] = page.inner_text(".result-window")
-        seen["storage"] = page.evaluate(
-            "({local: localStorage.length, session: sessionStorage.length})"
-        )
-        seen["csp_violations"] = page.evaluate("window.__llCspViolations")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "graphiql.png"), full_page=True)
+            # type the query into the editor (CodeMirror 5): clear, type, close autocomplete
+            editor = page.locator(".graphiql-query-editor .CodeMirror").first
+            editor.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.insert_text(QUERY)
+            page.keyboard.press("Escape")
+            seen["editor_text"] = page.evaluate(
+                "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
+            )
+            page.click(".graphiql-execute-button")
+            expect(page.locator(".result-window")).to_contain_text("totalCount", timeout=15_000)
+            seen["result_text"] = page.evaluate(
+                "document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
+            )
+            seen["result_pane_text"] = page.inner_text(".result-window")
+            seen["storage"] = page.evaluate(
+                "({local: localStorage.length, session: sessionStorage.length})"
+            )
+            seen["csp_violations"] = page.evaluate("window.__llCspViolations")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "graphiql.png"), full_page=True)
         yield seen
-    except Exception:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "graphiql-failure.png"), full_page=True)
-        print(f"GraphiQL session so far: {json.dumps(seen, default=str)[:4000]}")
-        raise
     finally:
         context.close()
 
@@ -153,14 +135,8 @@ def test_page_is_served_with_its_csp(session: dict[str, Any]) -> None:
 
 
 def test_no_request_leaves_the_server(session: dict[str, Any], base_url: str) -> None:
-    origin = urlsplit(base_url)
     assert session["requests"], "no request recorded"
-    foreign = [
-        url
-        for url in session["requests"]
-        if urlsplit(url).scheme not in {"data", "blob"}
-        and (urlsplit(url).scheme, urlsplit(url).netloc) != (origin.scheme, origin.netloc)
-    ]
+    foreign = foreign_requests(session["requests"], base_url)
     assert not foreign, f"requests to other hosts: {foreign}"
     assert any(url.endswith("/static/graphiql/graphiql.min.js") for url in session["requests"])
 

@@ -10,16 +10,20 @@ screenshot goes to tests/artifacts/privacy-phone.png.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from schema.operations.privacy_policy import current_policy
-from tests.external.conftest import ARTIFACTS, LiveServer
-from tests.external.test_graphiql_browser import RECORD_CSP_VIOLATIONS, browser
+from tests.external.conftest import (
+    ARTIFACTS,
+    LiveServer,
+    foreign_requests,
+    recorded,
+    screenshot_on_failure,
+)
+from tests.external.test_graphiql_browser import browser
 
 pytestmark = pytest.mark.external
 __all__ = ["browser"]  # the module-scoped Chromium fixture, shared
@@ -34,41 +38,30 @@ def visit(browser: Any, ledgerline_server: LiveServer) -> Iterator[dict[str, Any
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
     )
     page = context.new_page()
-    requests: list[str] = []
-    console: list[dict[str, str]] = []
-    page_errors: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda msg: console.append({"type": msg.type, "text": msg.text}))
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
-    page.add_init_script(RECORD_CSP_VIOLATIONS)
-    seen: dict[str, Any] = {"requests": requests, "console": console, "errors": page_errors}
+    seen = recorded(page)
     try:
-        response = page.goto(
-            f"{ledgerline_server.base_url}/privacy", wait_until="load", timeout=30_000
-        )
-        assert response is not None
-        seen["status"] = response.status
-        seen["headers"] = response.all_headers()
-        seen["items"] = {
-            number: page.locator(f'section[data-section="{number}"] li').count()
-            for number in (s.number for s in current_policy().sections)
-        }
-        seen["visible_items"] = page.locator("li:visible").count()
-        seen["widths"] = page.evaluate(
-            "({scroll: document.documentElement.scrollWidth, view: window.innerWidth})"
-        )
-        seen["font_px"] = page.evaluate(
-            "parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)"
-        )
-        seen["csp_violations"] = page.evaluate("window.__llCspViolations")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOT), full_page=True)
+        with screenshot_on_failure(page, "privacy-phone", seen):
+            response = page.goto(
+                f"{ledgerline_server.base_url}/privacy", wait_until="load", timeout=30_000
+            )
+            assert response is not None
+            seen["status"] = response.status
+            seen["headers"] = response.all_headers()
+            seen["items"] = {
+                number: page.locator(f'section[data-section="{number}"] li').count()
+                for number in (s.number for s in current_policy().sections)
+            }
+            seen["visible_items"] = page.locator("li:visible").count()
+            seen["widths"] = page.evaluate(
+                "({scroll: document.documentElement.scrollWidth, view: window.innerWidth})"
+            )
+            seen["font_px"] = page.evaluate(
+                "parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)"
+            )
+            seen["csp_violations"] = page.evaluate("window.__llCspViolations")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOT), full_page=True)
         yield seen
-    except Exception:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "privacy-phone-failure.png"), full_page=True)
-        print(f"/privacy visit so far: {json.dumps(seen, default=str)[:4000]}")
-        raise
     finally:
         context.close()
 
@@ -80,14 +73,8 @@ def test_page_is_served_as_html_with_its_csp(visit: dict[str, Any]) -> None:
 
 
 def test_no_request_leaves_the_server(visit: dict[str, Any], base_url: str) -> None:
-    origin = urlsplit(base_url)
     assert visit["requests"], "no request recorded"
-    foreign = [
-        url
-        for url in visit["requests"]
-        if urlsplit(url).scheme not in {"data", "blob"}
-        and (urlsplit(url).scheme, urlsplit(url).netloc) != (origin.scheme, origin.netloc)
-    ]
+    foreign = foreign_requests(visit["requests"], base_url)
     assert not foreign, f"requests to other hosts: {foreign}"
 
 
@@ -106,7 +93,7 @@ def test_readable_on_a_phone(visit: dict[str, Any]) -> None:
 def test_no_csp_violation_and_no_page_error(visit: dict[str, Any]) -> None:
     assert visit["csp_violations"] == []
     assert not [m for m in visit["console"] if "Content Security Policy" in m["text"]]
-    assert visit["errors"] == []
+    assert visit["page_errors"] == []
 
 
 def test_screenshot_is_saved(visit: dict[str, Any]) -> None:
