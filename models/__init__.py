@@ -8,6 +8,7 @@ from models.consent import ConsentEvent, ConsentState, ProcessingEvent
 from models.contacts import Contact
 from models.deals import Deal
 from models.invitations import Invitation
+from models.legal_holds import LegalHold
 from models.privacy_requests import PrivacyRequest
 from models.tenancy import Tenant, TenantKey
 
@@ -22,6 +23,7 @@ __all__ = [
     "Contact",
     "Deal",
     "Invitation",
+    "LegalHold",
     "Membership",
     "PolicyAcceptance",
     "PolicyVersion",

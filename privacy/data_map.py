@@ -534,6 +534,13 @@ _TABLES: tuple[TableMap, ...] = (
         details_enc=enc(C.NOTES, purposes=(ServicePurpose.ACCOUNTABILITY,)),
         verification_token_hash=meta(), verification_expires_at=meta(),
     ),
+    _table(
+        "legal_hold", "Legal holds that keep data a deletion would remove",
+        "5", None, (Retention.AUDIT,),
+        id=meta(), tenant_id=meta(), contact_id=meta(), company_id=meta(), reason=meta(),
+        reference=meta(), placed_by=meta(), released_at=meta(), released_by=meta(),
+        created_at=meta(), updated_at=meta(),
+    ),
     # -- section 8: security (audit, keys) -----------------------------------------------
     _table(
         "audit_event", "Audit of privacy changes and personal-data reads",

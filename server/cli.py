@@ -21,6 +21,40 @@ console = Console(stderr=True)
 policy_app = typer.Typer(help="The privacy policy, generated from the data map.")
 app.add_typer(policy_app, name="policy")
 
+GROUP_HELP = {
+    "privacy": "Data-subject rights: export packages, the canary sweep.",
+    "retention": "Retention rules and the purge.",
+    "audit": "The audit log: verify its hash chain.",
+    "tenant": "Tenant lifecycle: offboarding.",
+    "apps": "Partner apps: OAuth clients and installations.",
+}
+COMMAND_GROUPS = (
+    ("privacy", "server.commands.export"),
+    ("privacy", "server.commands.sweep"),
+    ("retention", "server.commands.retention"),
+    ("audit", "server.commands.audit"),
+    ("tenant", "server.commands.tenant"),
+    ("apps", "server.commands.apps"),
+)
+"""(group, module): each module's `register(group)` adds its commands."""
+
+
+def _register_groups() -> None:
+    import importlib
+
+    groups: dict[str, typer.Typer] = {}
+    for group_name, module_name in COMMAND_GROUPS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        if group_name not in groups:
+            groups[group_name] = typer.Typer(help=GROUP_HELP[group_name], no_args_is_help=True)
+            app.add_typer(groups[group_name], name=group_name)
+        module.register(groups[group_name])
+
 
 def _settings() -> Settings:
     from core.settings import ConfigurationError, load_settings
@@ -156,6 +190,8 @@ def serve(
         ws="none",
     )
 
+
+_register_groups()
 
 if __name__ == "__main__":
     app()
