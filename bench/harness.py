@@ -27,6 +27,7 @@ from auth.principal import Principal
 from bench import config
 from bench.cpu import CpuMeter
 from bench.limit import Limit
+from bench.roundtrips import RoundTrips, counting
 from bench.seeding import Manifest
 from bench.stats import SPREAD_BOUND, ratio_fields
 
@@ -317,6 +318,9 @@ class Target:
     limits: dict[Role, Limit]
     manifest: Manifest
     principals: dict[Role, Principal] = field(default_factory=dict)
+    bearers: dict[Role, Any] = field(default_factory=dict)
+    """Verified bearer claims per role (a real signed-in session each): the credential
+    the HTTP view hands to the operation, for counting the served path's round trips."""
 
     @classmethod
     async def open(cls, database: str, manifest: Manifest, limit_url: str) -> Target:
@@ -348,8 +352,9 @@ class Target:
             cipher = await services.keyring.cipher(session, tenant)
         limit_engine = make_engine(limit_url)
         limit = Limit(limit_engine, cipher, tenant, database == "postgresql")
+        bearers = {role: await _bearer(services, p) for role, p in principals.items()}
         return cls(database, services, schema, twin, {r: limit for r in principals},
-                   manifest, principals)  # fmt: skip
+                   manifest, principals, bearers)  # fmt: skip
 
     @property
     def pg_database(self) -> str | None:
@@ -376,6 +381,36 @@ class Target:
             raise RuntimeError(f"{self.database} {role.value}: {result.errors}")
         return result
 
+    def bearer_op(
+        self, schema: Any, role: Role, query: str, variables: Callable[[], Any] | None = None
+    ) -> Fn:
+        """The request as served: a verified bearer token, the principal resolved inside
+        the operation's transaction (server/view.py, server/execution.py)."""
+        from core.context import RequestContext
+        from server.execution import execute_operation
+
+        async def run() -> bytes:
+            ctx = RequestContext(
+                services=self.services, principal=None, credential=self.bearers[role]
+            )
+            result = await execute_operation(schema, ctx, query, variables() if variables else None)
+            if result.errors:
+                raise RuntimeError(f"{self.database} {role.value}: {result.errors}")
+            return response_bytes(result)
+
+        return run
+
+    async def round_trips(self, fn: Fn) -> tuple[RoundTrips, RoundTrips]:
+        """The round trips of one warm request (`fn` runs once before, untimed) and of
+        the write-behind flush of its audit and usage rows."""
+        await fn()
+        await self.drain_audit()
+        with counting(self.services.db.engine) as request:
+            await fn()
+        with counting(self.services.db.engine) as flush:
+            await self.drain_audit()
+        return request, flush
+
     def op(
         self, schema: Any, role: Role, query: str, variables: Callable[[], Any] | None = None
     ) -> Fn:
@@ -384,6 +419,22 @@ class Target:
             return response_bytes(result)
 
         return run
+
+
+async def sign_in(services: Any, principal: Principal) -> str:
+    """An access token of a real signed-in session (a refresh-token family) of
+    `principal`'s user and tenant, with its role."""
+    from auth.sessions import issue_access_token, open_session
+
+    issued = await open_session(services, principal.user_id, principal.tenant_id, "refresh")
+    return issue_access_token(services, replace(principal, session_id=issued.session_id))
+
+
+async def _bearer(services: Any, principal: Principal) -> Any:
+    """The verified claims of a signed-in session's access token (`sign_in`)."""
+    from auth.sessions import verify_bearer
+
+    return verify_bearer(services, await sign_in(services, principal))
 
 
 def _fresh_contact() -> dict[str, Any]:
@@ -454,11 +505,19 @@ async def run_inprocess(
             "twin": target.op(twin, sales, config.W5, _fresh_contact),
         }, "no hand-written write path: limit_ratio not measured for W5"),
     ]  # fmt: skip
+    served = {
+        "W1": target.bearer_op(api, sales, config.W1),
+        "W2": target.bearer_op(api, read_only, config.W1),
+        "W3": target.bearer_op(api, sales, config.W3),
+        "W4": target.bearer_op(api, sales, config.W4, lambda: w4_vars),
+        "W5": target.bearer_op(api, sales, config.W5, _fresh_contact),
+    }
     for name, role, variants, note in workloads:
         started = time.perf_counter()
         plan = rounds.for_workload(name)
         m = await interleaved(variants, plan, after=target.drain_audit, meter=meter)
         sql, kinds = await counter_api.count(variants["api"])
+        trips, flush = await target.round_trips(served[name])
         twin_sql, _ = await counter_api.count(variants["twin"])
         limit_sql = None
         if "limit" in variants:
@@ -487,6 +546,9 @@ async def run_inprocess(
             **ratios,
             "sql_statements": sql,
             "sql_breakdown": kinds,
+            "round_trips": trips.total,
+            "round_trip_breakdown": trips.as_dict(),
+            "audit_flush_round_trips": flush.as_dict(),
             "rps": None,
             "peak_rss_mb": None,
             "rounds": rounds.rounds,
@@ -545,7 +607,8 @@ async def run_inprocess(
             f" gen2 {gc_all[2]:.0f} median, {gc_all[3]:.0f} in all; api's full collections"
             f" {gc_api['gen2_cpu_ms_total']:.0f} ms)"
             + ("" if ratios["stable"] else f" UNSTABLE: {'; '.join(ratios['unstable_reasons'])}")
-            + f", {sql} statements ({time.perf_counter() - started:.1f} s)"
+            + f", {sql} statements, {trips.total} round trips {trips.as_dict()}"
+            f" (audit flush {flush.total}; {time.perf_counter() - started:.1f} s)"
         )
     return records
 

@@ -134,14 +134,15 @@ def _rows(records: list[dict[str, Any]], short: bool = True) -> list[tuple[str, 
             name, r["database"][:6] if short else r["database"], r["variant"],
             _f(r.get("concurrency"), "d"),
             _f(r.get("median_ms")), _f(r.get("p99_ms")), ratio_text(r, "twin"),
-            ratio_text(r, "limit"), _f(r.get("sql_statements"), "d"), _f(r.get("rps"), ".0f"),
+            ratio_text(r, "limit"), _f(r.get("sql_statements"), "d"),
+            _f(r.get("round_trips"), "d"), _f(r.get("rps"), ".0f"),
             rss_text, r.get("target") or "-", met_text(r),
         ))  # fmt: skip
     return rows
 
 
 HEAD = ("workload", "db", "variant", "c", "median ms", "p99 ms", "x twin (IQR)",
-        "x limit (IQR)", "SQL", "req/s", "RSS MB", "target", "met")  # fmt: skip
+        "x limit (IQR)", "SQL", "RT", "req/s", "RSS MB", "target", "met")  # fmt: skip
 
 
 def table(records: list[dict[str, Any]]) -> str:

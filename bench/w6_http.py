@@ -39,16 +39,14 @@ def _pin(core: int) -> list[str]:
 async def mint_token(manifest: Manifest) -> str:
     from auth.permissions import Role
     from auth.principal import Principal
-    from auth.sessions import issue_access_token, open_session
+    from bench.harness import sign_in
     from core.services import Services
     from core.settings import load_settings
 
     services = Services.from_settings(load_settings())
     try:
         tenant, user = manifest.tenant_id(0), manifest.user_id("sales")
-        issued = await open_session(services, user, tenant, "refresh")
-        principal = Principal.for_role(user, tenant, Role.SALES, "bearer", issued.session_id)
-        return issue_access_token(services, principal)
+        return await sign_in(services, Principal.for_role(user, tenant, Role.SALES, "bearer"))
     finally:
         await services.close()
 

@@ -32,6 +32,17 @@ class TenantWorld:
         return Principal.for_role(self.users[role], self.tenant_id, role, "bearer", uuid.uuid4())
 
 
+async def signed_in(services: Services, world: TenantWorld, role: Role) -> Any:
+    """The verified bearer claims of a real sign-in (a refresh-token session and its
+    access token) of the member of `role`: the credential the HTTP view hands on."""
+    from auth.sessions import issue_access_token, open_session, verify_bearer
+
+    user = world.users[role]
+    issued = await open_session(services, user, world.tenant_id, "refresh")
+    principal = Principal.for_role(user, world.tenant_id, role, "bearer", issued.session_id)
+    return verify_bearer(services, issue_access_token(services, principal))
+
+
 async def make_tenant(services: Services, name: str, region: str = "eu") -> TenantWorld:
     async with services.db.session(None) as session:
         tenant = await create_tenant(services, session, name, region)

@@ -1,0 +1,76 @@
+"""A small read costs a fixed number of database round trips (issue 13), counted at the
+engine (bench/roundtrips.py) on both backends: a statement added to the request path
+fails here, deterministically, long before a benchmark would show it.
+
+The request is the served one: a verified bearer token whose membership and session
+are checked inside the operation's transaction, the read audit and usage record
+handed to the write-behind sink (as server/app.py runs it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from auth.permissions import Role
+from bench.roundtrips import RoundTrips, counting
+from core.context import RequestContext
+from core.services import Services
+from privacy.audit import AuditSink
+from resolvers.global_ids import encode_id
+from schema.build import build_schema
+from schema.extensions import schema_extensions
+from server.execution import execute_operation
+from tests.isolation.conftest import Seeded
+from tests.support.world import TenantWorld, signed_in
+
+ONE_CONTACT = "query($id: ID!) { contact(id: $id) { id firstName lastName email } }"
+
+# begin, [tenant scope with the bearer check,] the query, commit
+FLOOR = {
+    "sqlite": {"begin": 1, "statements": 2, "prepares": 0, "commit": 1, "rollback": 0},
+    "postgresql": {"begin": 1, "statements": 3, "prepares": 0, "commit": 1, "rollback": 0},
+}
+
+
+@pytest.fixture
+async def sink(services: Services) -> AsyncIterator[AuditSink]:
+    sink = services.extras["audit_sink"] = AuditSink(services.db, interval=3600)
+    sink.start()
+    yield sink
+    await sink.stop()
+
+
+async def one_contact(services: Services, world: TenantWorld, seeded: Seeded) -> RoundTrips:
+    """Round trips of a warm single-contact read as a sales member."""
+    schema = build_schema(extensions=schema_extensions(services.settings))
+    claims = await signed_in(services, world, Role.SALES)
+    variables = {"id": encode_id("Contact", seeded.contact_id)}
+
+    async def read() -> Any:
+        ctx = RequestContext(services=services, principal=None, credential=claims)
+        result = await execute_operation(schema, ctx, ONE_CONTACT, variables)
+        assert result.errors is None, result.errors
+        assert result.data["contact"]["id"] == variables["id"]
+
+    await read()  # warm: the tenant's cipher, the connection's prepared statements
+    with counting(services.db.engine) as trips:
+        await read()
+    return trips
+
+
+async def test_a_single_contact_read_costs_a_fixed_number_of_round_trips(
+    backend: str, services: Services, tenant_a: TenantWorld, seeded_a: Seeded, sink: AuditSink
+) -> None:
+    trips = await one_contact(services, tenant_a, seeded_a)
+    got = {k: v for k, v in trips.as_dict().items() if k not in ("total", "kinds")}
+    assert got == FLOOR[backend], trips.sql
+
+
+async def test_the_read_audit_and_usage_record_are_written_behind_the_request(
+    backend: str, services: Services, tenant_a: TenantWorld, seeded_a: Seeded, sink: AuditSink
+) -> None:
+    trips = await one_contact(services, tenant_a, seeded_a)
+    assert "INSERT" not in trips.kinds, trips.sql
