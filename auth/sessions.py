@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from auth.permissions import Role
 from auth.principal import Principal
-from auth.tokens import AccessClaims, InvalidTokenError
+from auth.tokens import AccessClaims, InvalidTokenError, TokenExpiredError
 from core.services import Services
 from models import AuthSession, Membership
 from models.base import utcnow
@@ -39,6 +39,13 @@ PURPOSE_HEADER = "x-ledgerline-purpose"
 
 class AuthenticationError(Exception):
     """Credentials were presented but are not valid (expired, revoked, forged)."""
+
+    expired: bool = False
+    """True for a genuine bearer token past its expiry (and nothing else wrong)."""
+
+
+class CredentialExpiredError(AuthenticationError):
+    expired = True
 
 
 def hash_secret(secret: str) -> bytes:
@@ -105,8 +112,10 @@ def verify_bearer(services: Services, token: str, purpose: Purpose | None = None
     `principal_for_claims`, inside the request's own transaction."""
     try:
         claims = services.tokens.verify(token)
+    except TokenExpiredError as exc:
+        raise CredentialExpiredError("expired token") from exc
     except InvalidTokenError as exc:
-        raise AuthenticationError("invalid or expired token") from exc
+        raise AuthenticationError("invalid token") from exc
     return BearerClaims(**vars(claims), purpose=purpose)
 
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import ECKey
 
 ALGORITHM = "ES256"
@@ -21,6 +21,11 @@ ALGORITHM = "ES256"
 
 class InvalidTokenError(Exception):
     pass
+
+
+class TokenExpiredError(InvalidTokenError):
+    """A genuine token past its expiry: the client should sign in again (told apart
+    over HTTP by `WWW-Authenticate: Bearer error_description="expired"`)."""
 
 
 @dataclass(frozen=True)
@@ -83,5 +88,7 @@ class TokenIssuer:
             )
         except InvalidTokenError:
             raise
+        except ExpiredTokenError as exc:
+            raise TokenExpiredError(str(exc)) from exc
         except (JoseError, ValueError, KeyError, TypeError) as exc:
             raise InvalidTokenError(str(exc)) from exc

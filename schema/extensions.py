@@ -160,7 +160,10 @@ class CachedValidation(SchemaExtension):
         document = context.graphql_document
         assert document is not None  # validation follows a successful parse
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if len(operations) > 1 and not context.operation_name:
+        # The name the client sent: strawberry's `operation_name` falls back to the
+        # first operation's name, which would hide the missing one.
+        provided = getattr(context, "_provided_operation_name", None)
+        if len(operations) > 1 and not provided:
             # The spec's request error; never fall back to "the first operation".
             context.pre_execution_errors = [
                 GraphQLError(

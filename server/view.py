@@ -1,8 +1,13 @@
 """The GraphQL HTTP endpoint: authentication, CSRF, and the unit of work per operation.
 
 GraphQL over HTTP: POST with JSON answers `application/graphql-response+json` when the
-client accepts it; GET runs queries only where configured, never mutations. Batched
-(array) requests are refused.
+client names it in Accept, and `application/json` otherwise (also for `*/*` and for no
+Accept at all); a request refused before execution (parse, validation, variables) has
+no `data` entry, and 400 under the newer media type. GET runs queries only where
+configured, never mutations (405 with `Allow`). Batched (array) requests are refused.
+A 401 says why in `WWW-Authenticate` (RFC 6750), an expired token told apart; a
+refused rate limit inside an operation (sign-in) is a 429 with `Retry-After`, like the
+HTTP rate limits of server/ratelimit.py.
 """
 
 from __future__ import annotations
@@ -61,11 +66,48 @@ def _declared_purpose(request: Request) -> Purpose | None:
         raise _UnknownPurpose() from None
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,
+        headers=headers,
     )
+
+
+def _unauthenticated(exc: AuthenticationError) -> JSONResponse:
+    """401 with the RFC 6750 challenge; `error_description="expired"` only for a genuine
+    token past its expiry, so a client knows to sign in again rather than give up."""
+    challenge = 'Bearer error="invalid_token"'
+    if exc.expired:
+        challenge += ', error_description="expired"'
+    return _error(
+        401,
+        "UNAUTHENTICATED",
+        "Your session or token is not valid.",
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
+def wants_graphql_response(accept: str) -> bool:
+    """Whether the client named the newer media type (with a non-zero quality); `*/*`,
+    `application/json` or no Accept header get `application/json`."""
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if media.lower() == GRAPHQL_RESPONSE:
+            return all(not _zero_quality(p) for p in params)
+    return False
+
+
+def _zero_quality(param: str) -> bool:
+    name, _, value = param.partition("=")
+    if name.strip().lower() != "q":
+        return False
+    try:
+        return float(value) == 0
+    except ValueError:
+        return False
 
 
 class LedgerlineGraphQL(GraphQL[RequestContext, None]):
@@ -86,12 +128,15 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             return
         request = Request(scope, receive)
         token = _ACCEPT.set(request.headers.get("accept", ""))
+        pre = _PRE_EXECUTION.set(False)
         try:
             response = await self._authenticate_and_run(request)
         except HTTPException as exc:
-            response = _error(exc.status_code, "BAD_REQUEST", exc.reason)
+            headers = {"Allow": "POST"} if exc.status_code == 405 else None
+            response = _error(exc.status_code, "BAD_REQUEST", exc.reason, headers)
         finally:
             _ACCEPT.reset(token)
+            _PRE_EXECUTION.reset(pre)
         await response(scope, receive, send)
 
     async def _authenticate_and_run(self, request: Request) -> Response:
@@ -108,8 +153,8 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             return _error(400, Code.PURPOSE_NOT_ALLOWED.value, "Unknown purpose declared.")
         except PurposeNotAllowed:
             return _error(403, Code.PURPOSE_NOT_ALLOWED.value, _PURPOSE_MESSAGE)
-        except AuthenticationError:
-            return _error(401, "UNAUTHENTICATED", "Your session or token is not valid.")
+        except AuthenticationError as exc:
+            return _unauthenticated(exc)
         except _CsrfError:
             return _error(
                 403, "CSRF_TOKEN_INVALID", "Cookie-authenticated requests need X-CSRF-Token."
@@ -127,8 +172,8 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             context.request_id = state["request_id"]
         try:
             return await self.run(request, context=context)
-        except AuthenticationError:  # the bearer's membership or session is gone
-            return _error(401, "UNAUTHENTICATED", "Your session or token is not valid.")
+        except AuthenticationError as exc:  # the bearer's membership or session is gone
+            return _unauthenticated(exc)
         except PurposeNotAllowed:  # the current role, checked before execution
             return _error(403, Code.PURPOSE_NOT_ALLOWED.value, _PURPOSE_MESSAGE)
 
@@ -197,6 +242,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         _PRE_EXECUTION.set(
             result.data is None and bool(errors) and all(e.path is None for e in errors)
         )
+        _rate_limited_status(errors, sub_response)
         return result
 
     def create_response(
@@ -206,17 +252,29 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
     ) -> Response:
         """GraphQL over HTTP: the newer media type when the client accepts it, with 400
         for a request that never reached execution (no `data`)."""
-        accept = _ACCEPT.get()
-        modern = GRAPHQL_RESPONSE in accept or "application/json" not in accept
+        pre_execution = _PRE_EXECUTION.get()
+        if pre_execution and isinstance(response_data, dict):
+            response_data = {k: v for k, v in response_data.items() if k != "data"}  # type: ignore[assignment]
         response = super().create_response(response_data, sub_response)
-        if modern:
+        if wants_graphql_response(_ACCEPT.get()):
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if _PRE_EXECUTION.get() and not sub_response.status_code:
+            if pre_execution and not sub_response.status_code:
                 response.status_code = 400
         return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _rate_limited_status(errors: list[Any], sub_response: Response) -> None:
+    """A rate limit refused inside the operation (the sign-in bucket, the login backoff)
+    answers like the HTTP limits: 429 with `Retry-After`."""
+    for error in errors:
+        extensions = getattr(error, "extensions", None) or {}
+        if extensions.get("code") == Code.RATE_LIMITED.value:
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(extensions.get("retryAfter", 1))
+            return
 
 
 class _CsrfError(Exception):

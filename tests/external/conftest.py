@@ -61,9 +61,8 @@ def _free_port() -> int:
 
 
 def _ledgerline_command() -> list[str]:
-    script = Path(sys.executable).parent / "ledgerline"
-    if script.exists():
-        return [str(script)]
+    """`ledgerline` as `python -m server.cli` run from this checkout, so a git worktree
+    tests its own code (the console script imports wherever the package was installed)."""
     return [sys.executable, "-m", "server.cli"]
 
 
