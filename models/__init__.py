@@ -7,6 +7,7 @@ from models.companies import Company
 from models.consent import ConsentEvent, ConsentState, ProcessingEvent
 from models.contacts import Contact
 from models.deals import Deal
+from models.erasure import ErasureRecord, Suppression
 from models.invitations import Invitation
 from models.legal_holds import LegalHold
 from models.privacy_requests import PrivacyRequest
@@ -22,6 +23,7 @@ __all__ = [
     "ConsentState",
     "Contact",
     "Deal",
+    "ErasureRecord",
     "Invitation",
     "LegalHold",
     "Membership",
@@ -29,6 +31,7 @@ __all__ = [
     "PolicyVersion",
     "PrivacyRequest",
     "ProcessingEvent",
+    "Suppression",
     "Tenant",
     "TenantKey",
     "UsageEvent",

@@ -541,6 +541,23 @@ _TABLES: tuple[TableMap, ...] = (
         reference=meta(), placed_by=meta(), released_at=meta(), released_by=meta(),
         created_at=meta(), updated_at=meta(),
     ),
+    _table(
+        "erasure_record", "Proof of each erasure, or of the exception that blocked it",
+        "9", None, (Retention.AUDIT,),
+        id=meta(), tenant_id=meta(), contact_id=meta(), request_id=meta(), outcome=meta(),
+        categories=meta(), exceptions=meta(), recorded_by=meta(), recorded_at=meta(),
+        created_at=meta(), updated_at=meta(),
+    ),
+    _table(
+        "suppression", "Erased people who must not be created or imported again",
+        "9", Subject.CONTACT, (Retention.AUDIT,), _PRIVACY,
+        id=meta(), tenant_id=meta(), kind=meta(),
+        key_bidx=plain(C.EMAIL, BLIND_INDEX, "a keyed hash of an erased person's email "
+                       "address or telephone number, so they are not added again",
+                       exported=False, erasure=Erasure.KEEP),
+        contact_id=meta(), erasure_id=meta(), lifted_at=meta(), lifted_by=meta(),
+        lift_request_id=meta(), created_at=meta(), updated_at=meta(),
+    ),
     # -- section 8: security (audit, keys) -----------------------------------------------
     _table(
         "audit_event", "Audit of privacy changes and personal-data reads",

@@ -13,6 +13,7 @@ from core.errors import bad_input, forbidden
 from models import ConsentEvent, ConsentState
 from privacy import audit
 from privacy import consent as service
+from resolvers import erasure
 from resolvers.contacts import load_contact_model, reload_contact
 from resolvers.rows import ContactRow
 
@@ -87,7 +88,7 @@ async def restrict(
 
 
 async def erase(ctx: RequestContext, contact_gid: str, reason: str | None) -> ContactRow:
+    """privacy.erasure.erase_person: once (again: a no-op), LEGAL_HOLD under a hold."""
     contact = await load_contact_model(ctx, contact_gid)
-    await service.erase_contact(ctx.db, contact, reason, ctx.require_principal().user_id)
-    ctx.audit.record("contact_erased", f"contact {contact.id}")
+    await erasure.erase(ctx, contact, reason)
     return await reload_contact(ctx, contact.id)

@@ -24,9 +24,10 @@ from models import Contact
 from models.base import utcnow
 from models.contacts import LIFECYCLE_STAGES
 from privacy.audit import CONSENT_EVENTS
-from privacy.consent import ConsentRecord, append_consent, erase_contact
+from privacy.consent import ConsentRecord, append_consent
 from privacy.decision import FieldPolicy, Verdict, caller_access
 from privacy.render import PiiSpec
+from privacy.suppression import ensure_not_suppressed
 from privacy.visibility import visible_subjects_clause
 from resolvers import validation as v
 from resolvers.loaders import contact_select, contacts_with_state, loaders_of
@@ -158,12 +159,14 @@ async def contact_values(ctx: RequestContext, data: dict[str, Any]) -> dict[str,
         out["first_name"] = v.text(data["first_name"], "firstName", 100)
     if "last_name" in data:
         out["last_name"] = v.text(data["last_name"], "lastName", 100)
+    address = v.email(data.get("email"))
+    phone = v.phone(data.get("phone"))
+    await ensure_not_suppressed(ctx.db, cipher, email=address, phone=phone)
     if "email" in data:
-        address = v.email(data["email"])
         out["email_enc"] = cipher.encrypt(address)
         out["email_bidx"] = cipher.blind_index(address)
     if "phone" in data:
-        out["phone_enc"] = cipher.encrypt(v.phone(data["phone"]))
+        out["phone_enc"] = cipher.encrypt(phone)
     if "job_title" in data:
         out["job_title"] = v.text(data["job_title"], "jobTitle", 150)
     if "address" in data:
@@ -237,14 +240,15 @@ async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, An
 
 
 async def delete_contact(ctx: RequestContext, global_id: str) -> uuid.UUID:
-    """Deleting a contact is erasing it (privacy.consent.erase_contact, as `eraseContact`
+    """Deleting a contact is erasing it (privacy.erasure.erase_person, as `eraseContact`
     does): the record stays as an anonymous shell, so its deals and activities stay
     linked and its consent and processing history, append-only at the database, is
-    kept with its free text shelled. Deleting a contact already erased erases nothing
-    more; the deletion is audited either way."""
+    kept with its free text shelled; an erasure record proves it and the person is
+    suppressed. Under an active legal hold it is refused (LEGAL_HOLD). Deleting a
+    contact already erased erases nothing more; the deletion is audited either way."""
+    from resolvers.erasure import erase
+
     contact = await load_contact_model(ctx, global_id)
-    if contact.erased_at is None:
-        await erase_contact(ctx.db, contact, DELETION_REASON, ctx.require_principal().user_id)
-        ctx.audit.record("contact_erased", f"contact {contact.id}")
+    await erase(ctx, contact, DELETION_REASON)
     ctx.audit.record("contact_deleted", f"contact {contact.id}")
     return contact.id
