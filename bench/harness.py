@@ -337,7 +337,9 @@ class Target:
         # As in the served app (server/app.py): read audit goes to the write-behind sink,
         # which here never flushes on its own: the harness drains it between blocks,
         # untimed, so the API's audit writes never land in another variant's block.
-        sink = services.extras["audit_sink"] = AuditSink(services.db, interval=86400.0)
+        sink = services.extras["audit_sink"] = AuditSink(
+            services.db, services.settings.audit_key, interval=86400.0
+        )
         sink.start()
         schema = build_schema(extensions=schema_extensions(settings))
         twin = build_twin_schema(extensions=schema_extensions(settings))

@@ -44,7 +44,7 @@ from pydantic_settings import (
 
 INTROSPECTION_MODES = ("on", "authenticated", "off")
 SMTP_TLS_MODES = ("starttls", "tls", "off")
-PRODUCTION_SECRETS = ("LEDGERLINE_SIGNING_KEY", "LEDGERLINE_MASTER_KEY")
+PRODUCTION_SECRETS = ("LEDGERLINE_SIGNING_KEY", "LEDGERLINE_MASTER_KEY", "LEDGERLINE_AUDIT_KEY")
 
 
 class ConfigurationError(RuntimeError):
@@ -176,6 +176,12 @@ def _generated_master_keys(data: Mapping[str, Any]) -> dict[str, bytes]:
     if _is_production(data):
         return {}  # must be provided (refused below)
     return _master_keys("k1:" + _dev_secret(data["data_dir"], "master_key", _random_b64))
+
+
+def _generated_audit_key(data: Mapping[str, Any]) -> bytes:
+    if _is_production(data):
+        return b""  # must be provided (refused below)
+    return _decode_key(_dev_secret(data["data_dir"], "audit_key", _random_b64))
 
 
 # --- the model -----------------------------------------------------------------------------
@@ -337,6 +343,13 @@ class Settings(BaseSettings):
         default_factory=lambda data: next(iter(data.get("master_keys") or {}), "k1"),
         description="the master key that wraps new data keys: the first one listed",
     )
+    audit_key: Annotated[bytes, NoDecode] = Field(
+        default_factory=_generated_audit_key,
+        validation_alias="LEDGERLINE_AUDIT_KEY",
+        repr=False,
+        description="base64url(32 bytes): the HMAC key of the audit log's hash chain; "
+        "never rotated, or older entries no longer verify",
+    )
     token_issuer: str = Field("ledgerline", description="`iss` of access tokens")
     token_audience: str = Field("ledgerline-api", description="`aud` of access tokens")
     access_token_ttl_s: int = Field(900, description="access token lifetime")
@@ -426,6 +439,11 @@ class Settings(BaseSettings):
     def _parse_master_keys(cls, value: object) -> object:
         return _master_keys(value) if isinstance(value, str) else value
 
+    @field_validator("audit_key", mode="before")
+    @classmethod
+    def _parse_audit_key(cls, value: object) -> object:
+        return _decode_key(value) if isinstance(value, str) else value
+
     @field_validator("app_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
@@ -437,6 +455,7 @@ class Settings(BaseSettings):
             given = {
                 "LEDGERLINE_SIGNING_KEY": self.signing_key_pem,
                 "LEDGERLINE_MASTER_KEY": self.master_keys,
+                "LEDGERLINE_AUDIT_KEY": self.audit_key,
             }
             missing = [name for name in PRODUCTION_SECRETS if not given[name]]
             if missing:

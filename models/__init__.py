@@ -2,7 +2,7 @@
 
 from models.accounts import AuthSession, Membership, PolicyAcceptance, PolicyVersion, User
 from models.activities import Activity
-from models.audit import AuditEvent, AuditSubject, UsageEvent
+from models.audit import AuditChainHead, AuditEvent, AuditSubject, UsageEvent
 from models.companies import Company
 from models.consent import ConsentEvent, ConsentState, ProcessingEvent
 from models.contacts import Contact
@@ -15,6 +15,7 @@ from models.tenancy import Tenant, TenantKey
 
 __all__ = [
     "Activity",
+    "AuditChainHead",
     "AuditEvent",
     "AuditSubject",
     "AuthSession",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKeyConstraint, LargeBinary, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, timestamp_field
+from models.base import UTCDateTime, timestamp_field, utcnow
 
 
 class User(SQLModel, table=True):
@@ -42,6 +42,8 @@ class Membership(SQLModel, table=True):
     role: str = Field(max_length=32)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
+    minor_suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Reported as under 18 (section 10): no sign-in, no token until resolved."""
 
 
 class AuthSession(SQLModel, table=True):
@@ -71,13 +73,22 @@ class AuthSession(SQLModel, table=True):
 
 
 class PolicyVersion(SQLModel, table=True):
-    """A published version of the privacy policy (section 12)."""
+    """A published version of the privacy policy (section 12): named after its 'last
+    updated' date, with the text as published. A material version becomes the one
+    every account holder must acknowledge from `effective_at` (privacy/policy_versions.py)."""
 
     __tablename__ = "policy_version"
 
     version: str = Field(primary_key=True, max_length=32)
     published_at: datetime = Field(sa_type=UTCDateTime)
     text_sha256: str = Field(max_length=64)
+    effective_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    material: bool = True
+    """False: an editorial change (wording), which asks nobody to acknowledge it."""
+    text: str | None = Field(default=None, sa_type=Text)
+    consent_purposes_added: str = Field(default="", max_length=200)
+    """Consent-based purposes this version introduces (comma-separated): announced,
+    never consented to by acknowledging the version (a fresh opt-in is needed)."""
 
 
 class PolicyAcceptance(SQLModel, table=True):

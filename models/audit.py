@@ -9,15 +9,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamp_field
 
 
 class AuditEvent(SQLModel, table=True):
+    """One audited action or request; `chain_seq` and `chain_hash` link it into its
+    tenant's tamper-evident chain (privacy/audit_chain.py, migration 0016)."""
+
     __tablename__ = "audit_event"
     __tenant_scoped__ = True
+    __table_args__ = (Index("uq_audit_event_chain", "tenant_id", "chain_seq", unique=True),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     tenant_id: uuid.UUID = Field(foreign_key="tenant.id", index=True)
@@ -29,6 +33,24 @@ class AuditEvent(SQLModel, table=True):
     operation_name: str | None = Field(default=None, max_length=200)
     detail: str | None = Field(default=None, max_length=2000)
     occurred_at: datetime = timestamp_field()
+    chain_seq: int | None = Field(default=None, sa_type=BigInteger)
+    """Position in the tenant's chain, from 1 without gaps (None: written before 0016)."""
+    chain_hash: str | None = Field(default=None, max_length=64)
+    """HMAC-SHA256 (hex) over the previous entry's hash, this entry and its subjects."""
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The last link of a tenant's audit chain: locked by every writer (so one tenant's
+    entries are chained one writer at a time) and compared by the verifier (so a
+    removed last entry shows)."""
+
+    __tablename__ = "audit_chain_head"
+    __tenant_scoped__ = True
+
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id", primary_key=True)
+    seq: int = Field(default=0, sa_type=BigInteger)
+    hash: str = Field(default="", max_length=64)
+    updated_at: datetime = timestamp_field()
 
 
 class AuditSubject(SQLModel, table=True):

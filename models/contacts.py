@@ -46,3 +46,6 @@ class Contact(TenantScoped, table=True):
     notes_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     restricted: bool = Field(default=False)
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    minor_flagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Known or reported to be under 18 (section 10): the personal data is erased
+    within privacy.minors.DELETION_DEADLINE of this time."""

@@ -26,6 +26,7 @@ from sqlalchemy import insert, text
 
 from models.audit import AuditEvent, AuditSubject, UsageEvent
 from models.base import utcnow
+from privacy.audit_chain import chain_events
 from privacy.categories import DataCategory
 from privacy.purposes import Purpose
 
@@ -52,20 +53,29 @@ class AuditRows:
     usage: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _event(principal: Principal, action: str, detail: str, request_id: str,
-           operation_name: str | None, now: Any) -> dict[str, Any]:  # fmt: skip
+def _event_row(
+    tenant_id: uuid.UUID, actor_id: uuid.UUID | None, actor_type: str, purposes: str,
+    action: str, detail: str, request_id: str | None, operation_name: str | None, now: Any,
+) -> dict[str, Any]:  # fmt: skip
     return {
         "id": uuid.uuid4(),
-        "tenant_id": principal.tenant_id,
-        "actor_id": principal.user_id,
-        "actor_type": "user",
+        "tenant_id": tenant_id,
+        "actor_id": actor_id,
+        "actor_type": actor_type,
         "action": action,
-        "purposes": ",".join(p.value for p in principal.purposes),
+        "purposes": purposes,
         "request_id": request_id,
         "operation_name": (operation_name or "")[:200] or None,
         "detail": detail[:2000],
         "occurred_at": now,
     }
+
+
+def _event(principal: Principal, action: str, detail: str, request_id: str,
+           operation_name: str | None, now: Any) -> dict[str, Any]:  # fmt: skip
+    purposes = ",".join(p.value for p in principal.purposes)
+    return _event_row(principal.tenant_id, principal.user_id, "user", purposes, action, detail,
+                      request_id, operation_name, now)  # fmt: skip
 
 
 _SUBJECT_COLUMNS = (
@@ -96,8 +106,11 @@ async def _write_subjects(session: AsyncSession, subjects: list[dict[str, Any]])
     await session.execute(insert(AuditSubject), subjects)
 
 
-async def write_rows(session: AsyncSession, rows: AuditRows) -> None:
+async def write_rows(session: AsyncSession, rows: AuditRows, chain_key: bytes) -> None:
+    """The one way audit rows are written: events take their place in the tenant's hash
+    chain first (privacy/audit_chain.py), with their subject rows."""
     if rows.events:
+        await chain_events(session, chain_key, rows.tenant_id, rows.events, rows.subjects)
         await session.execute(insert(AuditEvent), rows.events)
     if rows.subjects:
         await _write_subjects(session, rows.subjects)
@@ -191,6 +204,21 @@ class AuditBuffer:
         self.actions = []
         return AuditRows(principal.tenant_id, events, [])
 
+    async def flush_public(
+        self, session: AsyncSession, tenant_id: uuid.UUID, *, chain_key: bytes
+    ) -> None:
+        """Write the changes of a request made by nobody signed in (the public intake
+        of privacy requests): actor type `public`, no actor, no purpose."""
+        if not self.actions:
+            return
+        now = utcnow()
+        events = [
+            _event_row(tenant_id, None, "public", "", action, detail, None, None, now)
+            for action, detail in self.actions
+        ]
+        self.actions = []
+        await write_rows(session, AuditRows(tenant_id, events, []), chain_key)
+
     async def flush(
         self,
         session: AsyncSession,
@@ -198,11 +226,13 @@ class AuditBuffer:
         request_id: str,
         operation_name: str | None,
         sink: AuditSink | None = None,
+        *,
+        chain_key: bytes,
     ) -> None:
         """Write the changes now; the reads now too, or hand them to a running sink."""
         actions = self.take_actions(principal, request_id, operation_name)
         if actions is not None:
-            await write_rows(session, actions)
+            await write_rows(session, actions, chain_key)
         reads = self.take_reads(principal, request_id, operation_name)
         if self.usage is not None:
             reads = reads or AuditRows(principal.tenant_id, [], [])
@@ -213,7 +243,7 @@ class AuditBuffer:
         if sink is not None and sink.running:
             sink.submit(reads)
         else:
-            await write_rows(session, reads)
+            await write_rows(session, reads, chain_key)
 
 
 # --- Privacy-relevant changes: one keyword-only function per audited event ------------
@@ -264,10 +294,12 @@ CONSENT_EVENTS = {
 
 
 class AuditSink:
-    """Write-behind for read audit: one transaction per tenant per interval."""
+    """Write-behind for read audit: one transaction per tenant per interval, whose
+    entries are chained under one lock of the tenant's chain head."""
 
-    def __init__(self, db: Database, interval: float = 0.2) -> None:
+    def __init__(self, db: Database, chain_key: bytes, interval: float = 0.2) -> None:
         self._db = db
+        self._chain_key = chain_key
         self._interval = interval
         self._pending: list[AuditRows] = []
         self._task: asyncio.Task[None] | None = None
@@ -299,7 +331,7 @@ class AuditSink:
         for tenant_id, rows in by_tenant.items():
             try:
                 async with self._db.session(tenant_id) as session:
-                    await write_rows(session, rows)
+                    await write_rows(session, rows, self._chain_key)
                     await session.commit()
             except Exception:  # keep serving; the failure is loud in the log
                 log.exception("could not write read audit for tenant %s", tenant_id)

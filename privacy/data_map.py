@@ -327,6 +327,10 @@ FREE_TEXT = (
     "issue 10 encrypts it"
 )
 CHOICE_FLAG = "a state the database filters on (restricted, erased) to apply the choice"
+MINOR_FLAG = (
+    "a date the database filters on: when the person was flagged as under 18, to erase "
+    "their data within the deadline or keep them from signing in (section 10)"
+)
 
 _PRIVACY = (ServicePurpose.ACCOUNTABILITY,)
 _CUSTOMER = (Retention.CUSTOMER_DATA, Retention.SOFT_DELETED)
@@ -360,6 +364,8 @@ _TABLES: tuple[TableMap, ...] = (
         role=meta("your role in each organisation", exported=True, erasure=Erasure.DELETE_ROW),
         created_at=meta(exported=True, erasure=Erasure.DELETE_ROW),
         updated_at=meta(erasure=Erasure.DELETE_ROW),
+        minor_suspended_at=plain(C.PRIVACY_CHOICES, MINOR_FLAG, purposes=_PRIVACY,
+                                 erasure=Erasure.DELETE_ROW),
     ),
     _table(
         "auth_session", "Browser sessions and refresh-token families",
@@ -373,7 +379,8 @@ _TABLES: tuple[TableMap, ...] = (
     _table(
         "policy_version", "Published privacy policy texts",
         "2.1", None, (Retention.SERVICE_RECORD,),
-        version=meta(), published_at=meta(), text_sha256=meta(),
+        version=meta(), published_at=meta(), text_sha256=meta(), effective_at=meta(),
+        material=meta(), text=meta(), consent_purposes_added=meta(),
     ),
     _table(
         "policy_acceptance", "Acknowledgements of a policy version",
@@ -428,6 +435,8 @@ _TABLES: tuple[TableMap, ...] = (
                          "erasure)", purposes=_PRIVACY, erasure=Erasure.KEEP),
         erased_at=plain(C.PRIVACY_CHOICES, CHOICE_FLAG, purposes=_PRIVACY,
                         erasure=Erasure.KEEP),
+        minor_flagged_at=plain(C.PRIVACY_CHOICES, MINOR_FLAG, purposes=_PRIVACY,
+                               erasure=Erasure.KEEP, exported=False),
         created_at=meta(exported=True), updated_at=meta(exported=True),
     ),
     _table(
@@ -564,7 +573,12 @@ _TABLES: tuple[TableMap, ...] = (
         "8", None, (Retention.AUDIT,),
         id=meta(), tenant_id=meta(), actor_id=meta(), actor_type=meta(), action=meta(),
         purposes=meta(), request_id=meta(), operation_name=meta(), detail=meta(),
-        occurred_at=meta(),
+        occurred_at=meta(), chain_seq=meta(), chain_hash=meta(),
+    ),
+    _table(
+        "audit_chain_head", "The last link of each tenant's audit hash chain",
+        "8", None, (Retention.AUDIT,),
+        tenant_id=meta(), seq=meta(), hash=meta(), updated_at=meta(),
     ),
     _table(
         "audit_subject", "Which person's data each request read",

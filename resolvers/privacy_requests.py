@@ -28,7 +28,6 @@ from core.errors import AppError, Code, bad_input
 from core.mail import send_after_commit
 from core.services import Services
 from models import Contact, PrivacyRequest, Tenant
-from models.audit import AuditEvent
 from models.base import utcnow
 from privacy import request_audit as audit
 from privacy.audit import AuditBuffer
@@ -534,24 +533,6 @@ async def _contact_by_email(session: AsyncSession, email_bidx: bytes) -> uuid.UU
     ).scalar_one_or_none()
 
 
-def _public_audit(session: AsyncSession, tenant_id: uuid.UUID, buffer: AuditBuffer) -> None:
-    """The buffer's changes as audit events with no actor (the public intake)."""
-    now = utcnow()
-    for action, detail in buffer.actions:
-        session.add(
-            AuditEvent(
-                tenant_id=tenant_id,
-                actor_id=None,
-                actor_type="public",
-                action=action,
-                purposes="",
-                detail=detail[:2000],
-                occurred_at=now,
-            )
-        )
-    buffer.actions = []
-
-
 async def submit_request(ctx: RequestContext, data: IntakeData) -> str:
     """Rate limited (the `auth` bucket of the client's IP); every refusal of the input
     before anything is looked up. Returns INTAKE_MESSAGE, whatever was found.
@@ -628,7 +609,7 @@ async def submit_request(ctx: RequestContext, data: IntakeData) -> str:
                 subject=subject,
                 due_on=request.due_on,
             )
-        _public_audit(session, tenant.id, buffer)
+        await buffer.flush_public(session, tenant.id, chain_key=services.settings.audit_key)
         link = f"{services.settings.app_url}/verify-privacy-request#token={token}"
         send_after_commit(
             session,
@@ -733,6 +714,6 @@ async def verify_by_link(ctx: RequestContext, token: str) -> str:
             found.verification_token_hash = None
             found.verification_expires_at = None
             found.updated_at = now
-        _public_audit(session, tenant_id, buffer)
+        await buffer.flush_public(session, tenant_id, chain_key=services.settings.audit_key)
         await session.commit()
     return VERIFIED_MESSAGE

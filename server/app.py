@@ -50,7 +50,9 @@ def create_app(
     )
     services.extras.setdefault("rate_limiter", limiter)
     services.extras.setdefault("login_backoff", LoginBackoff(storage))
-    audit_sink = services.extras.setdefault("audit_sink", AuditSink(services.db))
+    audit_sink = services.extras.setdefault(
+        "audit_sink", AuditSink(services.db, services.settings.audit_key)
+    )
     schema = build_schema(
         extensions=schema_extensions(settings), field_suggestions=settings.field_suggestions
     )

@@ -110,6 +110,7 @@ async def _execute(
             await ctx.audit.flush(
                 session, principal, ctx.request_id, operation_name,
                 ctx.services.extras.get("audit_sink"),
+                chain_key=ctx.services.settings.audit_key,
             )  # fmt: skip
         await session.commit()
     if ctx.redactions:

@@ -15,7 +15,9 @@ READ = "{ contacts(first: 10) { nodes { id email } } }"
 
 @pytest.fixture
 async def sink(services):
-    sink = services.extras["audit_sink"] = AuditSink(services.db, interval=3600)
+    sink = services.extras["audit_sink"] = AuditSink(
+        services.db, services.settings.audit_key, interval=3600
+    )
     sink.start()
     yield sink
     await sink.stop()

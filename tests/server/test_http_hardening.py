@@ -100,6 +100,7 @@ def production_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv(
         "LEDGERLINE_MASTER_KEY", "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
     )
+    monkeypatch.setenv("LEDGERLINE_AUDIT_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
     prod = load_settings()
     assert prod.is_production and prod.database_url == settings.database_url
     return prod

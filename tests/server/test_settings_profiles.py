@@ -30,6 +30,7 @@ from server.cli import app as cli_app
 
 SIGNING = "LEDGERLINE_SIGNING_KEY"
 MASTER = "LEDGERLINE_MASTER_KEY"
+AUDIT = "LEDGERLINE_AUDIT_KEY"
 
 
 def b64(key: bytes) -> str:
@@ -51,8 +52,13 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def production(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """ENV=production with both secrets provided."""
-    env = {"ENV": "production", SIGNING: _new_signing_key(), MASTER: "k1:" + b64(os.urandom(32))}
+    """ENV=production with its secrets provided."""
+    env = {
+        "ENV": "production",
+        SIGNING: _new_signing_key(),
+        MASTER: "k1:" + b64(os.urandom(32)),
+        AUDIT: b64(os.urandom(32)),
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
@@ -61,16 +67,17 @@ def production(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 # --- Production refuses to start without its secrets ------------------------------------
 
 
-def test_the_required_production_secrets_are_the_signing_and_master_keys() -> None:
-    assert set(PRODUCTION_SECRETS) == {SIGNING, MASTER}
+def test_the_required_production_secrets_are_the_signing_master_and_audit_keys() -> None:
+    assert set(PRODUCTION_SECRETS) == {SIGNING, MASTER, AUDIT}
 
 
 @pytest.mark.parametrize(
     ("provided", "missing"),
     [
-        pytest.param((), (SIGNING, MASTER), id="neither"),
-        pytest.param((MASTER,), (SIGNING,), id="no-signing-key"),
-        pytest.param((SIGNING,), (MASTER,), id="no-master-key"),
+        pytest.param((), (SIGNING, MASTER, AUDIT), id="none"),
+        pytest.param((MASTER, AUDIT), (SIGNING,), id="no-signing-key"),
+        pytest.param((SIGNING, AUDIT), (MASTER,), id="no-master-key"),
+        pytest.param((SIGNING, MASTER), (AUDIT,), id="no-audit-key"),
     ],
 )
 def test_production_without_a_secret_names_the_missing_variable(
@@ -80,7 +87,11 @@ def test_production_without_a_secret_names_the_missing_variable(
     missing: tuple[str, ...],
 ) -> None:
     monkeypatch.setenv("ENV", "production")
-    values = {SIGNING: _new_signing_key(), MASTER: "k1:" + b64(os.urandom(32))}
+    values = {
+        SIGNING: _new_signing_key(),
+        MASTER: "k1:" + b64(os.urandom(32)),
+        AUDIT: b64(os.urandom(32)),
+    }
     for name in provided:
         monkeypatch.setenv(name, values[name])
     with pytest.raises(ConfigurationError) as caught:
@@ -95,7 +106,7 @@ def test_production_without_a_secret_names_the_missing_variable(
     assert not (clean_env / "secrets").exists()
 
 
-@pytest.mark.parametrize("name", [SIGNING, MASTER])
+@pytest.mark.parametrize("name", [SIGNING, MASTER, AUDIT])
 def test_an_empty_production_secret_counts_as_missing(
     production: dict[str, str], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
@@ -140,9 +151,10 @@ def tripwires(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.mark.parametrize(
     ("provided", "missing"),
     [
-        pytest.param((), (SIGNING, MASTER), id="neither"),
-        pytest.param((MASTER,), (SIGNING,), id="no-signing-key"),
-        pytest.param((SIGNING,), (MASTER,), id="no-master-key"),
+        pytest.param((), (SIGNING, MASTER, AUDIT), id="none"),
+        pytest.param((MASTER, AUDIT), (SIGNING,), id="no-signing-key"),
+        pytest.param((SIGNING, AUDIT), (MASTER,), id="no-master-key"),
+        pytest.param((SIGNING, MASTER), (AUDIT,), id="no-audit-key"),
     ],
 )
 def test_serve_in_production_without_secrets_exits_non_zero_naming_them(
@@ -152,7 +164,11 @@ def test_serve_in_production_without_secrets_exits_non_zero_naming_them(
     missing: tuple[str, ...],
 ) -> None:
     monkeypatch.setenv("ENV", "production")
-    values = {SIGNING: _new_signing_key(), MASTER: "k1:" + b64(os.urandom(32))}
+    values = {
+        SIGNING: _new_signing_key(),
+        MASTER: "k1:" + b64(os.urandom(32)),
+        AUDIT: b64(os.urandom(32)),
+    }
     for name in provided:
         monkeypatch.setenv(name, values[name])
     result = CliRunner().invoke(cli_app, ["serve"])

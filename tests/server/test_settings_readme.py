@@ -110,6 +110,8 @@ def was_generated(value: Any, data_dir: Path) -> bool:
     kept = [path.read_text() for path in (data_dir / "secrets").iterdir()]
     if isinstance(value, dict):
         return list(value) == ["k1"] and base64.urlsafe_b64encode(value["k1"]).decode() in kept
+    if isinstance(value, bytes):
+        return base64.urlsafe_b64encode(value).decode() in kept
     return value in kept
 
 
@@ -147,6 +149,7 @@ def test_the_production_column_names_what_the_profile_changes(
     monkeypatch.setenv(
         "LEDGERLINE_MASTER_KEY", "k1:" + base64.urlsafe_b64encode(bytes(32)).decode()
     )
+    monkeypatch.setenv("LEDGERLINE_AUDIT_KEY", base64.urlsafe_b64encode(bytes(32)).decode())
     production = Settings()
     changed, wrong = {}, {}
     for name, path in variables().items():
@@ -203,6 +206,7 @@ SAMPLES = {
     "LEDGERLINE_RATE_LIMIT_AUTH": "5/second",
     "LEDGERLINE_CORS_ORIGINS": "https://a.example, https://b.example",
     "LEDGERLINE_MASTER_KEY": "k7:" + base64.urlsafe_b64encode(bytes(range(32))).decode(),
+    "LEDGERLINE_AUDIT_KEY": base64.urlsafe_b64encode(bytes(range(32))).decode(),
 }
 
 

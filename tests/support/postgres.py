@@ -41,6 +41,7 @@ TENANT_DATA_TABLES = (
     "activity",
     "audit_event",
     "audit_subject",
+    "audit_chain_head",
     "usage_event",
 )
 # A copy of the tenant data every test starts from, out of the application's reach
