@@ -37,7 +37,9 @@ FLOOR = {
 
 @pytest.fixture
 async def sink(services: Services) -> AsyncIterator[AuditSink]:
-    sink = services.extras["audit_sink"] = AuditSink(services.db, interval=3600)
+    sink = services.extras["audit_sink"] = AuditSink(
+        services.db, services.settings.audit_key, interval=3600
+    )
     sink.start()
     yield sink
     await sink.stop()
