@@ -1,0 +1,50 @@
+"""The register of sub-processors (policy section 6): every third party that processes
+personal data for the service, what it receives and why.
+
+Only the ones the code actually uses are listed: the hosting provider the operator
+runs the service on, and the mail relay `core/mail.py` sends through when
+`LEDGERLINE_SMTP_HOST` is set. No analytics, advertising or tracking service is used.
+Partner apps and webhooks (which a tenant connects itself) will be added here with the
+code that sends them data. `evidence` names that code; a test imports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SubProcessor:
+    role: str
+    receives: str
+    purpose: str
+    where: str
+    evidence: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return f"{self.role}: receives {self.receives}, to {self.purpose} ({self.where})"
+
+
+SUBPROCESSORS: tuple[SubProcessor, ...] = (
+    SubProcessor(
+        role="The hosting provider chosen by the operator of this installation",
+        receives="the stored data, personal data encrypted",
+        purpose="run the service and its database",
+        where="in the organisation's data region",
+        evidence=("models.db:Database",),
+    ),
+    SubProcessor(
+        role="The email relay configured by the operator (SMTP), when one is",
+        receives="the recipient's email address and name and the message",
+        purpose="deliver account emails: welcome, sign-up notices, invitations and "
+        "privacy-request confirmations",
+        where="as configured; without one, no email leaves the server",
+        evidence=("core.mail:Mailer", "core.mail:send_after_commit"),
+    ),
+)
+
+
+def subprocessor_items() -> tuple[str, ...]:
+    """Section 6: the register as the policy lists it."""
+    return tuple(s.text for s in SUBPROCESSORS)
