@@ -35,6 +35,8 @@ class Permission(enum.Enum):
     MEMBERS_READ_PII = "members:read_pii"
     MEMBERS_MANAGE = "members:manage"
     TENANT_MANAGE = "tenant:manage"
+    APPS_MANAGE = "apps:manage"
+    """Install, list and uninstall partner apps in the tenant (issue 12)."""
 
 
 class Role(enum.Enum):

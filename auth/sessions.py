@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from auth.oauth.claims import AppCredential
 from auth.permissions import Role
 from auth.principal import Principal
 from auth.tokens import AccessClaims, InvalidTokenError, TokenExpiredError
@@ -159,7 +160,7 @@ class CookieCredential:
         return hash_secret(self.secret)
 
 
-Credential = BearerClaims | CookieCredential
+Credential = BearerClaims | CookieCredential | AppCredential
 
 
 async def _principal_for_cookie(
@@ -199,6 +200,10 @@ async def resolve_principal(session: AsyncSession, credential: Credential) -> Pr
     and the session's revocation count from the very next request."""
     if isinstance(credential, CookieCredential):
         return await _principal_for_cookie(session, credential)
+    if isinstance(credential, AppCredential):  # a partner app's token (issue 12)
+        from auth.oauth.resource import principal_for_app
+
+        return await principal_for_app(session, credential)
     return await principal_for_claims(session, credential)
 
 

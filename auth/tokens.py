@@ -36,11 +36,16 @@ class AccessClaims:
     role: str
 
 
+def key_id(key: ECKey) -> str:
+    """The `kid` of a key: a digest of its public half, stable across restarts."""
+    public = key.as_dict(private=False)
+    return hashlib.sha256(repr(sorted(public.items())).encode()).hexdigest()[:16]
+
+
 class TokenIssuer:
     def __init__(self, private_key_pem: str, issuer: str, audience: str, ttl_s: int) -> None:
         self._key = ECKey.import_key(private_key_pem)
-        public = self._key.as_dict(private=False)
-        self.kid = hashlib.sha256(repr(sorted(public.items())).encode()).hexdigest()[:16]
+        self.kid = key_id(self._key)
         self._issuer = issuer
         self._audience = audience
         self.ttl_s = ttl_s

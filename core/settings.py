@@ -332,6 +332,15 @@ class Settings(BaseSettings):
         repr=False,
         description="PEM EC P-256 private key for access tokens (ES256)",
     )
+    retired_signing_keys: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)] = (
+        Field(
+            (),
+            validation_alias="LEDGERLINE_RETIRED_SIGNING_KEYS",
+            repr=False,
+            description="keys replaced by a rotation, `<unix time retired>:<base64 of the PEM>` "
+            "comma-separated: `/oauth/jwks` serves them until the tokens they signed expire",
+        )
+    )
     master_keys: Annotated[dict[str, bytes], NoDecode] = Field(
         default_factory=_generated_master_keys,
         validation_alias="LEDGERLINE_MASTER_KEY",

@@ -2,6 +2,14 @@
 
 from models.accounts import AuthSession, Membership, PolicyAcceptance, PolicyVersion, User
 from models.activities import Activity
+from models.apps import (
+    AppInstallation,
+    OAuthClient,
+    OAuthCode,
+    OAuthGrant,
+    OAuthRefreshToken,
+    TrustedDocument,
+)
 from models.audit import AuditChainHead, AuditEvent, AuditSubject, UsageEvent
 from models.companies import Company
 from models.consent import ConsentEvent, ConsentState, ProcessingEvent
@@ -16,6 +24,7 @@ from models.tenancy import Tenant, TenantKey
 __all__ = [
     "Activity",
     "AuditChainHead",
+    "AppInstallation",
     "AuditEvent",
     "AuditSubject",
     "AuthSession",
@@ -28,12 +37,17 @@ __all__ = [
     "Invitation",
     "LegalHold",
     "Membership",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthGrant",
+    "OAuthRefreshToken",
     "PolicyAcceptance",
     "PolicyVersion",
     "PrivacyRequest",
     "ProcessingEvent",
     "Suppression",
     "Tenant",
+    "TrustedDocument",
     "TenantKey",
     "UsageEvent",
     "User",

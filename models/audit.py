@@ -27,6 +27,8 @@ class AuditEvent(SQLModel, table=True):
     tenant_id: uuid.UUID = Field(foreign_key="tenant.id", index=True)
     actor_id: uuid.UUID | None = None
     actor_type: str = Field(max_length=16)
+    app_client_id: str | None = Field(default=None, max_length=64)
+    """The partner app acting for `actor_id` (issue 12), None for the user's own."""
     action: str = Field(max_length=48)
     purposes: str = Field(default="", max_length=200)
     request_id: str | None = Field(default=None, max_length=64)

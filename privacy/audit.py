@@ -56,12 +56,14 @@ class AuditRows:
 def _event_row(
     tenant_id: uuid.UUID, actor_id: uuid.UUID | None, actor_type: str, purposes: str,
     action: str, detail: str, request_id: str | None, operation_name: str | None, now: Any,
+    app_client_id: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     return {
         "id": uuid.uuid4(),
         "tenant_id": tenant_id,
         "actor_id": actor_id,
         "actor_type": actor_type,
+        "app_client_id": app_client_id,
         "action": action,
         "purposes": purposes,
         "request_id": request_id,
@@ -74,8 +76,9 @@ def _event_row(
 def _event(principal: Principal, action: str, detail: str, request_id: str,
            operation_name: str | None, now: Any) -> dict[str, Any]:  # fmt: skip
     purposes = ",".join(p.value for p in principal.purposes)
-    return _event_row(principal.tenant_id, principal.user_id, "user", purposes, action, detail,
-                      request_id, operation_name, now)  # fmt: skip
+    actor_type = "app" if principal.client_id else "user"  # an app names itself (issue 12)
+    return _event_row(principal.tenant_id, principal.user_id, actor_type, purposes, action,
+                      detail, request_id, operation_name, now, principal.client_id)  # fmt: skip
 
 
 _SUBJECT_COLUMNS = (
@@ -291,6 +294,18 @@ CONSENT_EVENTS = {
     "objection_withdrawn": objection_withdrawn,
 }
 """The audit function for each `ConsentRecord.status`."""
+
+
+def app_installed(
+    buffer: AuditBuffer, *, installation_id: uuid.UUID, client_id: str, scopes: str
+) -> None:
+    buffer.record(
+        "app_installed", f"installation {installation_id} app {client_id} scopes {scopes}"
+    )
+
+
+def app_uninstalled(buffer: AuditBuffer, *, installation_id: uuid.UUID, client_id: str) -> None:
+    buffer.record("app_uninstalled", f"installation {installation_id} app {client_id}")
 
 
 class AuditSink:

@@ -44,7 +44,7 @@ GENESIS = ""
 
 EVENT_COLUMNS = (
     "id", "tenant_id", "actor_id", "actor_type", "action", "purposes", "request_id",
-    "operation_name", "detail", "occurred_at",
+    "operation_name", "detail", "occurred_at", "app_client_id",
 )  # fmt: skip
 SUBJECT_COLUMNS = (
     "id", "subject_id", "actor_id", "categories_shown", "categories_redacted", "purposes",

@@ -181,6 +181,15 @@ class Retention:
         "privacy_request", "Records of privacy requests", 730, "24 months",
         "their completion or refusal",
     )  # fmt: skip
+    PARTNER_APP = _rule(
+        "partner_app", "Partner apps, their installations and grants", None,
+        "while the app is registered (installations and grants: kept as a record once "
+        "revoked)", "their creation",
+    )  # fmt: skip
+    OAUTH_SECRET = _rule(
+        "oauth_secret", "Authorization codes and app refresh tokens", 30, "30 days",
+        "their expiry or use",
+    )  # fmt: skip
     SERVICE_RECORD = _rule(
         "service_record", "Tenants, their keys and published policy texts", None,
         "while the tenant exists (policy texts: permanently)", "their creation",
@@ -567,11 +576,54 @@ _TABLES: tuple[TableMap, ...] = (
         contact_id=meta(), erasure_id=meta(), lifted_at=meta(), lifted_by=meta(),
         lift_request_id=meta(), created_at=meta(), updated_at=meta(),
     ),
+    # -- section 6: partner apps (issue 12) ---------------------------------------------
+    _table(
+        "oauth_client", "Partner apps registered by developers",
+        "6", None, (Retention.PARTNER_APP,),
+        id=meta(), client_id=meta(), name=meta(), developer_id=meta(), client_type=meta(),
+        secret_hash=meta(), redirect_uris=meta(), scopes=meta(), created_at=meta(),
+        revoked_at=meta(),
+    ),
+    _table(
+        "oauth_trusted_document", "The GraphQL operations a partner app registered",
+        "6", None, (Retention.PARTNER_APP,),
+        id=meta(), client_pk=meta(), sha256=meta(), name=meta(), document=meta(),
+        created_at=meta(),
+    ),
+    _table(
+        "app_installation", "Partner apps a tenant admin approved, with their scopes",
+        "6", None, (Retention.PARTNER_APP,),
+        id=meta(), tenant_id=meta(), client_pk=meta(), scopes=meta(), installed_by=meta(),
+        trusted_documents_only=meta(), revoked_at=meta(), revoked_by=meta(),
+        created_at=meta(), updated_at=meta(),
+    ),
+    _table(
+        "oauth_grant", "Authorizations of partner apps to act for a member",
+        "6", None, (Retention.PARTNER_APP,),
+        id=meta(), tenant_id=meta(), installation_id=meta(), user_id=meta(),
+        grant_type=meta(), scope=meta(), expires_at=meta(), revoked_at=meta(),
+        created_at=meta(), updated_at=meta(),
+    ),
+    _table(
+        "oauth_code", "Single-use authorization codes (only a hash is kept)",
+        "6", None, (Retention.OAUTH_SECRET,),
+        id=meta(), tenant_id=meta(), code_hash=meta(), installation_id=meta(),
+        client_id=meta(), user_id=meta(), redirect_uri=meta(), scope=meta(),
+        code_challenge=meta(), code_challenge_method=meta(), created_at=meta(),
+        expires_at=meta(), used_at=meta(), grant_id=meta(),
+    ),
+    _table(
+        "oauth_refresh_token", "Refresh tokens of partner apps (only a hash is kept)",
+        "6", None, (Retention.OAUTH_SECRET,),
+        id=meta(), tenant_id=meta(), grant_id=meta(), token_hash=meta(), created_at=meta(),
+        expires_at=meta(), used_at=meta(),
+    ),
     # -- section 8: security (audit, keys) -----------------------------------------------
     _table(
         "audit_event", "Audit of privacy changes and personal-data reads",
         "8", None, (Retention.AUDIT,),
-        id=meta(), tenant_id=meta(), actor_id=meta(), actor_type=meta(), action=meta(),
+        id=meta(), tenant_id=meta(), actor_id=meta(), actor_type=meta(),
+        app_client_id=meta(), action=meta(),
         purposes=meta(), request_id=meta(), operation_name=meta(), detail=meta(),
         occurred_at=meta(), chain_seq=meta(), chain_hash=meta(),
     ),

@@ -30,10 +30,14 @@ from schema.build import build_schema
 from schema.extensions import schema_extensions
 from server.body_limit import BodySizeLimitMiddleware
 from server.graphiql import STATIC_DIR
+from server.oauth import OAuthEndpoints
 from server.privacy_page import privacy_page
 from server.ratelimit import RateLimiter, RateLimitMiddleware, close_storage, make_storage
 from server.security_headers import SecurityHeadersMiddleware
 from server.view import LedgerlineGraphQL
+
+RATE_LIMITED_PATHS = ("/graphql", "/oauth/authorize", "/oauth/token", "/oauth/revoke",
+                      "/oauth/introspect")  # fmt: skip
 
 
 def create_app(
@@ -57,6 +61,7 @@ def create_app(
         extensions=schema_extensions(settings), field_suggestions=settings.field_suggestions
     )
     graphql_app = LedgerlineGraphQL(schema, services)
+    oauth = OAuthEndpoints(services)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -72,6 +77,7 @@ def create_app(
         await audit_sink.stop()
         await mailer(services).drain()  # mail handed over before shutdown still goes out
         await close_storage(storage)
+        oauth.close()
         await services.close()
 
     middleware = [
@@ -90,7 +96,7 @@ def create_app(
             allow_credentials=True,
             max_age=600,
         ),
-        Middleware(RateLimitMiddleware, limiter=limiter),
+        Middleware(RateLimitMiddleware, limiter=limiter, paths=RATE_LIMITED_PATHS),
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes),
     ]
     app = Starlette(
@@ -98,6 +104,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/privacy", privacy_page, methods=["GET"]),
+            *oauth.routes(),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=middleware,

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from schema.operations.privacy_policy import PrivacyPolicy, current_policy
+from server.html_page import html_document, page_csp
 
 POLICY_TEXT: pathlib.Path = (
     pathlib.Path(__file__).resolve().parents[1] / "docs" / "privacy-policy.txt"
@@ -142,27 +143,6 @@ li { margin: 0.3rem 0; overflow-wrap: anywhere; }
 }
 """
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{title}</title>
-<link rel="icon" href="data:,">
-<style nonce="{nonce}">{style}</style>
-</head>
-<body>
-<main>
-<h1>{title}</h1>
-<p class="meta">Last updated: <time datetime="{updated}">{updated}</time>
- (version {version})</p>
-{body}
-</main>
-</body>
-</html>
-"""
-
 
 def render_html(nonce: str, document: PolicyDocument | None = None) -> str:
     """The policy page; every text from the policy or the data map is escaped."""
@@ -185,26 +165,17 @@ def render_html(nonce: str, document: PolicyDocument | None = None) -> str:
         parts += [f"<p>{e(p)}</p>" for p in section.paragraphs[section.list_after :]]
         parts.append("</section>")
     parts += [f"<p>{e(p)}</p>" for p in doc.closing]
-    return _PAGE.format(
-        title=e(TITLE),
-        nonce=e(nonce, quote=True),
-        style=_STYLE,
-        updated=e(doc.last_updated),
-        version=e(doc.version),
-        body="\n".join(parts),
+    heading = (
+        f"<h1>{e(TITLE)}</h1>\n"
+        f'<p class="meta">Last updated: <time datetime="{e(doc.last_updated)}">'
+        f"{e(doc.last_updated)}</time>\n (version {e(doc.version)})</p>\n"
     )
+    return html_document(TITLE, nonce, _STYLE, heading + "\n".join(parts))
 
 
 def privacy_csp(nonce: str) -> str:
     """Nothing but the page itself and its nonced style: no script, no other host."""
-    return (
-        "default-src 'none'; "
-        f"style-src 'nonce-{nonce}'; "
-        "img-src data:; "
-        "base-uri 'none'; "
-        "form-action 'none'; "
-        "frame-ancestors 'none'"
-    )
+    return page_csp(nonce)
 
 
 async def privacy_page(_request: Request) -> HTMLResponse:

@@ -26,6 +26,8 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from auth.oauth.claims import AppCredential, InvalidAppToken, is_app_token, verify_app_token
+from auth.oauth.keys import SigningKeys
 from auth.principal import PurposeNotAllowed
 from auth.sessions import (
     CSRF_HEADER,
@@ -43,6 +45,7 @@ from core.services import Services
 from privacy.purposes import Purpose
 from server.execution import execute_operation
 from server.graphiql import graphiql_response
+from server.ratelimit import rate_limited_body
 
 log = logging.getLogger("ledgerline.http")
 
@@ -121,6 +124,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             **kwargs,
         )
         self.services = services
+        self._app_keys = SigningKeys.from_settings(settings)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -159,6 +163,10 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             return _error(
                 403, "CSRF_TOKEN_INVALID", "Cookie-authenticated requests need X-CSRF-Token."
             )
+        if isinstance(credential, AppCredential):
+            refused = await self._app_rate_limit(credential)
+            if refused is not None:
+                return refused
         state = request.scope.get("state") or {}
         context = RequestContext(
             services=self.services,
@@ -186,6 +194,8 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise AuthenticationError("unsupported authorization scheme")
+            if is_app_token(token.strip()):
+                return self._app_credential(token.strip(), purpose)
             return verify_bearer(self.services, token.strip(), purpose)
         secret = request.cookies.get(SESSION_COOKIE)
         if secret:
@@ -193,6 +203,33 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
                 raise _CsrfError()
             return CookieCredential(secret, purpose)
         return None
+
+    def _app_credential(self, token: str, purpose: Purpose | None) -> AppCredential:
+        """A partner app's access token (RFC 9068): signature, issuer, audience, expiry;
+        its grant and installation are checked inside the operation (issue 12)."""
+        settings = self.services.settings
+        try:
+            return verify_app_token(
+                self._app_keys, token, issuer=settings.app_url,
+                audience=settings.token_audience, purpose=purpose,
+            )  # fmt: skip
+        except InvalidAppToken as exc:
+            raise AuthenticationError("invalid or expired app token") from exc
+
+    async def _app_rate_limit(self, credential: AppCredential) -> Response | None:
+        """Rate limits apply per app installation, whichever token it presents."""
+        limiter = self.services.extras.get("rate_limiter")
+        if limiter is None:
+            return None
+        decision = await limiter.hit("default", f"app:{credential.installation_id}")
+        if decision.allowed:
+            return None
+        return Response(
+            rate_limited_body(decision.retry_after_s),
+            status_code=429,
+            media_type="application/json",
+            headers={"retry-after": str(decision.retry_after_s), "cache-control": "no-store"},
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_response()
