@@ -39,6 +39,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted and overwritten content is zeroed, not left in free pages and freeblocks
+    # (erasure, offboarding: policy section 9).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -143,7 +143,11 @@ async def append_consent(
 
 
 async def set_restriction(
-    session: AsyncSession, contact: Contact, restricted: bool, reason: str | None, actor: uuid.UUID
+    session: AsyncSession,
+    contact: Contact,
+    restricted: bool,
+    reason: str | None,
+    actor: uuid.UUID | None,
 ) -> None:
     contact.restricted = restricted
     contact.updated_at = utcnow()
@@ -207,7 +211,7 @@ async def _erase_processing_reasons(session: AsyncSession, contact_id: uuid.UUID
 
 
 async def erase_contact(
-    session: AsyncSession, contact: Contact, reason: str | None, actor: uuid.UUID
+    session: AsyncSession, contact: Contact, reason: str | None, actor: uuid.UUID | None
 ) -> None:
     """Right to erasure: personal data gone, the record kept as an anonymous shell so
     deals and totals survive.

@@ -164,7 +164,7 @@ async def erase_person(
     cipher: TenantCipher,
     contact: Contact,
     *,
-    actor: uuid.UUID,
+    actor: uuid.UUID | None,
     reason: str | None = None,
     request_id: uuid.UUID | None = None,
 ) -> Erased:

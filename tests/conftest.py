@@ -15,6 +15,7 @@ import pytest
 
 from core.services import Services
 from core.settings import Settings, load_settings
+from tests.support.postgres import PostgresDatabase, create_database
 from tests.support.world import Runner, TenantWorld, make_tenant
 
 
@@ -76,3 +77,14 @@ async def tenant_a(services: Services) -> TenantWorld:
 @pytest.fixture
 async def tenant_b(services: Services) -> TenantWorld:
     return await make_tenant(services, "Globex Inc")
+
+
+@pytest.fixture
+def pg_database() -> Iterator[PostgresDatabase]:
+    """A migrated PostgreSQL database of its own (skipped, or failed under CI, if the
+    server cannot be reached)."""
+    database = create_database()
+    try:
+        yield database
+    finally:
+        database.drop()

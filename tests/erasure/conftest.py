@@ -1,14 +1,20 @@
 """Shared steps for the erasure tests: run an operation as a role, create a contact, log
-and verify a privacy request, place a hold."""
+and verify a privacy request, place a hold; and a tenant on either database (`backend`:
+SQLite, and PostgreSQL as its owner migrated it) with a canary seeded in it."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from auth.permissions import Role
-from tests.support.world import Runner, TenantWorld
+from core.services import Services
+from core.settings import Settings
+from privacy.sweep import seed_canary
+from tests.support.postgres import PostgresDatabase
+from tests.support.world import Runner, TenantWorld, make_tenant
 
 CREATE = "mutation($input: ContactInput!) { createContact(input: $input) { contact { id } } }"
 COMPANY = 'mutation { createCompany(input: {name: "Initech"}) { company { id } } }'
@@ -80,3 +86,35 @@ class Steps:
 @pytest.fixture
 def steps(runner: Runner, tenant_a: TenantWorld) -> Steps:
     return Steps(runner, tenant_a)
+
+
+@pytest.fixture
+async def pg_services(settings: Settings, pg_database: PostgresDatabase) -> AsyncIterator[Services]:
+    from auth.accounts import bootstrap
+
+    services = Services.from_settings(
+        settings.model_copy(update={"database_url": pg_database.owner_url, "app_database_url": ""})
+    )
+    await bootstrap(services)
+    yield services
+    await services.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> Services:
+    services: Services = request.getfixturevalue(
+        "services" if request.param == "sqlite" else "pg_services"
+    )
+    return services
+
+
+@pytest.fixture
+async def world(backend: Services) -> TenantWorld:
+    return await make_tenant(backend, "Canary Ltd")
+
+
+async def seed(services: Services, world: TenantWorld, marker: str) -> None:
+    async with services.db.session(world.tenant_id) as session:
+        cipher = await services.keyring.cipher(session, world.tenant_id)
+        await seed_canary(session, cipher, marker)
+        await session.commit()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -29,7 +29,7 @@ from resolvers.global_ids import decode_id
 from server.app import create_app
 from server.seed import seed_demo
 from tests.security.conftest import SMALL, Demo
-from tests.support.postgres import PostgresDatabase, create_database, dsn
+from tests.support.postgres import PostgresDatabase, dsn
 
 ERASED = "[erased]"
 CREATE_CONTACT = """
@@ -169,15 +169,6 @@ async def orm_rows(demo: Demo, model: Any, contact: Any) -> list[Any]:
 
 
 # --- PostgreSQL: the same demo, served by the application's role under RLS ------------
-
-
-@pytest.fixture
-def pg_database() -> Iterator[PostgresDatabase]:
-    database = create_database()
-    try:
-        yield database
-    finally:
-        database.drop()
 
 
 @pytest.fixture

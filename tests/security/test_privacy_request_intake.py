@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +30,7 @@ from resolvers.global_ids import encode_id
 from server.app import create_app
 from server.seed import seed_demo
 from tests.security.conftest import SMALL, Demo, Mailbox, unique_email
-from tests.support.postgres import PostgresDatabase, create_database
+from tests.support.postgres import PostgresDatabase
 
 SUBMIT = """
 mutation($input: SubmitPrivacyRequestInput!) {
@@ -291,15 +291,6 @@ async def test_a_verified_repeat_is_linked_to_the_open_request(
 
 
 # --- PostgreSQL: the application's role under row-level security -----------------------
-
-
-@pytest.fixture
-def pg_database() -> Iterator[PostgresDatabase]:
-    database = create_database()
-    try:
-        yield database
-    finally:
-        database.drop()
 
 
 @pytest.fixture
