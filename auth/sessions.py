@@ -28,7 +28,7 @@ from auth.tokens import AccessClaims, InvalidTokenError, TokenExpiredError
 from core.services import Services
 from models import AuthSession, Membership
 from models.base import utcnow
-from models.db import enter_scope
+from models.db import BearerCheck, enter_scope, folded_bearer_check
 from privacy.purposes import Purpose
 
 SESSION_COOKIE = "ll_session"
@@ -120,11 +120,13 @@ def verify_bearer(services: Services, token: str, purpose: Purpose | None = None
     return BearerClaims(**vars(claims), purpose=purpose)
 
 
-async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> Principal:
-    """One statement: the membership's current role and the session's revocation, so a
-    changed role or a revoked session counts from the very next request. The principal
-    acts under the purpose the request declared (`BearerClaims.purpose`) or the role's
-    default; PurposeNotAllowed if the current role may not act under it."""
+async def _bearer_check(session: AsyncSession, claims: AccessClaims) -> BearerCheck | None:
+    """The membership's current role and the session's revocation, read in this
+    transaction: on PostgreSQL by its first statement, with the tenant scope
+    (models/db.py, no round trip of its own); elsewhere by one statement."""
+    folded, check = await folded_bearer_check(session, claims.session_id)
+    if folded:
+        return check
     row = (
         await session.execute(
             select(col(Membership.role), col(AuthSession.revoked_at))
@@ -136,11 +138,21 @@ async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> P
             )
         )
     ).first()
-    if row is None:
+    return None if row is None else BearerCheck(row.role, row.revoked_at is not None)
+
+
+async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> Principal:
+    """The membership's current role and the session's revocation, read inside the
+    request's transaction, so a changed role or a revoked session counts from the very
+    next request (a remembered token, auth/tokens.py, changes nothing here). The
+    principal acts under the purpose the request declared (`BearerClaims.purpose`) or
+    the role's default; PurposeNotAllowed if the current role may not act under it."""
+    check = await _bearer_check(session, claims)
+    if check is None:
         raise AuthenticationError("membership or session no longer exists")
-    if row.revoked_at is not None:
+    if check.revoked:
         raise AuthenticationError("session revoked")
-    role = Role(row.role)
+    role = Role(check.role)
     purpose = getattr(claims, "purpose", None)
     return Principal.for_role(
         claims.user_id, claims.tenant_id, role, "bearer", claims.session_id, purpose=purpose
@@ -211,6 +223,12 @@ def credential_scope(credential: Credential | None) -> dict[str, Any]:
     """How the operation's session must be opened to resolve `credential` in it."""
     if isinstance(credential, CookieCredential):
         return {"tenant_id": None, "session_hash": credential.secret_hash}
+    if isinstance(credential, BearerClaims):
+        return {
+            "tenant_id": credential.tenant_id,
+            "user_id": credential.user_id,
+            "bearer_session": credential.session_id,
+        }
     if credential is not None:
         return {"tenant_id": credential.tenant_id, "user_id": credential.user_id}
     return {"tenant_id": None}
@@ -220,7 +238,7 @@ async def principal_from_bearer(
     services: Services, token: str, purpose: Purpose | None = None
 ) -> Principal:
     claims = verify_bearer(services, token, purpose)
-    async with services.db.session(claims.tenant_id, user_id=claims.user_id) as session:
+    async with services.db.session(**credential_scope(claims)) as session:
         return await principal_for_claims(session, claims)
 
 

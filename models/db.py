@@ -4,7 +4,10 @@ SQLite (a WAL-mode file in the data directory) is the embedded default; PostgreS
 chosen with DATABASE_URL. On PostgreSQL each transaction sets `app.tenant_id` and
 `app.user_id` with SET LOCAL semantics (`set_config(..., true)`), which the row-level
 security policies read (models/migrations: the third wall behind the application's
-filter).
+filter). A session opened for a bearer token's request (`bearer_session`) sets the
+scope and reads the member's current role and the session's revocation in that same
+first statement (`ledgerline_enter_scope`, migration 0019): begin, scope, the query,
+commit is the whole of a small read (issue 13).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -82,13 +85,54 @@ def _scope_params(info: dict[str, Any]) -> dict[str, str]:
     }
 
 
+class BearerCheck(NamedTuple):
+    """A bearer session's membership as the transaction's first statement read it."""
+
+    role: str
+    revoked: bool
+
+
+_CHECKED = "bearer_check"
+"""session.info key: the BearerCheck of `bearer_session` (None: no such membership or
+session), present once a transaction has begun."""
+
+
 def _set_pg_scope(session: Session, _tx: Any, connection: Any) -> None:
-    connection.execute(_SET_SCOPE, _scope_params(session.info))
+    params = _scope_params(session.info)
+    bearer = session.info.get("bearer_session")
+    if bearer is None:
+        connection.execute(_SET_SCOPE, params)
+        return
+    row = connection.execute(
+        _ENTER_BEARER_SCOPE,
+        {"tenant": params["tenant"], "user": params["user"], "bearer_session": bearer},
+    ).first()
+    session.info[_CHECKED] = None if row is None else BearerCheck(row[0], row[1])
+
+
+async def folded_bearer_check(
+    session: AsyncSession, bearer_session: uuid.UUID
+) -> tuple[bool, BearerCheck | None]:
+    """(True, check) when the session was opened for `bearer_session` on PostgreSQL:
+    the check its transaction's first statement made (beginning it if need be), no
+    round trip of its own. (False, None) elsewhere: the caller reads it itself."""
+    if session.info.get("bearer_session") != bearer_session or not _is_postgres(session):
+        return False, None
+    await session.connection()  # begins the transaction: the scope and the check run
+    return True, session.info.get(_CHECKED)
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 _SET_SCOPE = text(
     "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.user_id', :user, true),"
     " set_config('app.session_hash', :session_hash, true)"
+)
+_ENTER_BEARER_SCOPE = text(
+    "SELECT member_role, session_revoked FROM ledgerline_enter_scope(:tenant, :user,"
+    " :bearer_session)"
 )
 
 
@@ -106,7 +150,7 @@ async def enter_scope(
     only once its credential is read (a session cookie) enters it here."""
     session.info["tenant_id"] = tenant_id
     session.info["user_id"] = user_id
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if _is_postgres(session):
         connection = await session.connection()
         await connection.execute(_SET_SCOPE, _scope_params(session.info))
 
@@ -188,17 +232,21 @@ class Database:
         user_scope: uuid.UUID | None = None,
         user_id: uuid.UUID | None = None,
         session_hash: bytes | None = None,
+        bearer_session: uuid.UUID | None = None,
     ) -> AsyncIterator[AsyncSession]:
         """A session confined to one tenant (or, before one is chosen, to one user).
 
         `session_hash` lets a sign-in secret find its own `auth_session` row before the
-        caller is known (row-level security on PostgreSQL allows that one row)."""
+        caller is known (row-level security on PostgreSQL allows that one row).
+        `bearer_session`: the signed-in session of the request's bearer token, checked
+        with the scope in each transaction's first statement (`folded_bearer_check`)."""
         session = self._factory(
             info={
                 "tenant_id": tenant_id,
                 "user_scope": user_scope,
                 "user_id": user_id,
                 "session_hash": session_hash,
+                "bearer_session": bearer_session,
             }
         )
         try:

@@ -159,3 +159,54 @@ def test_a_token_with_a_tampered_signature_is_refused(issuer):
 def test_malformed_tokens_are_refused(issuer, garbage):
     with pytest.raises(InvalidTokenError):
         issuer.verify(garbage)
+
+
+class DecodeSpy:
+    """Counts signature verifications (joserfc's `jwt.decode`)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import auth.tokens
+
+        self.calls = 0
+        real = auth.tokens.jwt.decode
+
+        def counting(*args: object, **kwargs: object) -> object:
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(auth.tokens.jwt, "decode", counting)
+
+
+def test_a_verified_token_is_not_verified_again_while_it_lives(issuer, monkeypatch):
+    token = issuer.issue(CLAIMS)
+    spy = DecodeSpy(monkeypatch)
+    assert issuer.verify(token) == CLAIMS
+    assert issuer.verify(token) == CLAIMS
+    assert spy.calls == 1
+
+
+def test_a_remembered_token_is_refused_once_it_expires(issuer, monkeypatch):
+    now = time.time()
+    token = issuer.issue(CLAIMS, now=now)
+    assert issuer.verify(token) == CLAIMS
+    monkeypatch.setattr(time, "time", lambda: now + issuer.ttl_s + 60)
+    with pytest.raises(InvalidTokenError):
+        issuer.verify(token)
+
+
+def test_a_refused_token_is_never_remembered(issuer, monkeypatch):
+    token = issuer.issue(CLAIMS, now=time.time() - 3600)
+    spy = DecodeSpy(monkeypatch)
+    for _ in range(2):
+        with pytest.raises(InvalidTokenError):
+            issuer.verify(token)
+    assert spy.calls == 2
+
+
+def test_the_remembered_tokens_are_bounded(private_pem, monkeypatch):
+    issuer = TokenIssuer(private_pem, ISSUER, AUDIENCE, ttl_s=900, cache_size=2)
+    first, second, third = (issuer.issue(CLAIMS) for _ in range(3))
+    spy = DecodeSpy(monkeypatch)
+    for token in (first, second, third, first):
+        issuer.verify(token)
+    assert spy.calls == 4  # the first was forgotten when the third came

@@ -32,15 +32,26 @@ class TenantWorld:
         return Principal.for_role(self.users[role], self.tenant_id, role, "bearer", uuid.uuid4())
 
 
-async def signed_in(services: Services, world: TenantWorld, role: Role) -> Any:
-    """The verified bearer claims of a real sign-in (a refresh-token session and its
-    access token) of the member of `role`: the credential the HTTP view hands on."""
-    from auth.sessions import issue_access_token, open_session, verify_bearer
+async def access_token(
+    services: Services, tenant_id: uuid.UUID, user_id: uuid.UUID, role: Role
+) -> str:
+    """The access token of a real sign-in (a refresh-token session) of a member."""
+    from auth.sessions import issue_access_token, open_session
 
-    user = world.users[role]
-    issued = await open_session(services, user, world.tenant_id, "refresh")
-    principal = Principal.for_role(user, world.tenant_id, role, "bearer", issued.session_id)
-    return verify_bearer(services, issue_access_token(services, principal))
+    issued = await open_session(services, user_id, tenant_id, "refresh")
+    principal = Principal.for_role(user_id, tenant_id, role, "bearer", issued.session_id)
+    return issue_access_token(services, principal)
+
+
+async def add_member(services: Services, world: TenantWorld, role: Role) -> uuid.UUID:
+    """A new member of `role` (a test that removes or demotes one leaves the world's
+    own members alone: on PostgreSQL they outlive the test)."""
+    async with services.db.session(world.tenant_id) as session:
+        email = f"extra.{uuid.uuid4().hex[:8]}@example.net"
+        user = await create_user(services, session, email, "extra member", PASSWORD, 1980)
+        await add_membership(session, world.tenant_id, user.id, role)
+        await session.commit()
+    return user.id
 
 
 async def make_tenant(services: Services, name: str, region: str = "eu") -> TenantWorld:
