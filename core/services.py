@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auth.tokens import TokenIssuer
+from core.background import BackgroundTasks
 from core.settings import Settings
 from models.db import Database
 from privacy.keyring import KeyRing
@@ -19,6 +20,8 @@ class Services:
     tokens: TokenIssuer
     extras: dict[str, Any] = field(default_factory=dict)
     """Optional services wired by the app (rate limiter, login backoff)."""
+    background: BackgroundTasks = field(default_factory=BackgroundTasks)
+    """In-process work that outlives a request (export builds); ended on close."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -35,4 +38,5 @@ class Services:
         )
 
     async def close(self) -> None:
+        await self.background.stop()
         await self.db.dispose()

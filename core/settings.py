@@ -426,6 +426,21 @@ class Settings(BaseSettings):
         "`<url>/accept-invitation#token=...`, whose page calls `acceptInvitation`",
     )
 
+    export_dir: Path = Field(
+        default_factory=lambda data: data["data_dir"] / "exports",
+        validation_alias="LEDGERLINE_EXPORT_DIR",
+        description="where export packages (a person's ZIP for an access request) are "
+        "written until they expire",
+    )
+    export_retention_days: Positive = Field(
+        7,
+        validation_alias="LEDGERLINE_EXPORT_RETENTION_DAYS",
+        description="days an export package is kept before its file is deleted",
+    )
+    export_link_ttl_s: Positive = Field(
+        3600, description="lifetime of a signed export download link"
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -438,7 +453,7 @@ class Settings(BaseSettings):
         # Arguments first, then the declared variables; no .env file, no secrets dir.
         return (init_settings, _DeclaredVariables(settings_cls))
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", "export_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.resolve()
@@ -478,6 +493,16 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def export_link_key(self) -> bytes:
+        """The HMAC key of export download links, derived from the active master key
+        (a purpose of its own: a link key never decrypts anything)."""
+        from cryptography.hazmat.primitives.hashes import SHA256
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        master = self.master_keys[self.active_master_key_id]
+        return HKDF(SHA256(), 32, salt=None, info=b"ledgerline/export-links").derive(master)
 
     @property
     def is_postgres(self) -> bool:

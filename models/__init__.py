@@ -16,6 +16,7 @@ from models.consent import ConsentEvent, ConsentState, ProcessingEvent
 from models.contacts import Contact
 from models.deals import Deal
 from models.erasure import ErasureRecord, Suppression
+from models.exports import PrivacyExport
 from models.invitations import Invitation
 from models.legal_holds import LegalHold
 from models.privacy_requests import PrivacyRequest
@@ -43,6 +44,7 @@ __all__ = [
     "OAuthRefreshToken",
     "PolicyAcceptance",
     "PolicyVersion",
+    "PrivacyExport",
     "PrivacyRequest",
     "ProcessingEvent",
     "Suppression",

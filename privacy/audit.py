@@ -208,15 +208,22 @@ class AuditBuffer:
         return AuditRows(principal.tenant_id, events, [])
 
     async def flush_public(
-        self, session: AsyncSession, tenant_id: uuid.UUID, *, chain_key: bytes
+        self,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        *,
+        chain_key: bytes,
+        actor_id: uuid.UUID | None = None,
+        actor_type: str = "public",
     ) -> None:
-        """Write the changes of a request made by nobody signed in (the public intake
-        of privacy requests): actor type `public`, no actor, no purpose."""
+        """Write the changes of work done outside a signed-in request, with no purpose:
+        the public intake of privacy requests (actor type `public`, no actor), a
+        background job (`job`, the member who started it) or a download link (`link`)."""
         if not self.actions:
             return
         now = utcnow()
         events = [
-            _event_row(tenant_id, None, "public", "", action, detail, None, None, now)
+            _event_row(tenant_id, actor_id, actor_type, "", action, detail, None, None, now)
             for action, detail in self.actions
         ]
         self.actions = []

@@ -9,6 +9,7 @@ dict lookups per cell, not a decision each.
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -30,6 +31,9 @@ class Reason(enum.Enum):
     """What a caller without CONSENT_READ gets instead of any reason above that comes
     from the person (their consent, objection, restriction or erasure): it says the
     value is not available under the request's purpose and nothing about why."""
+    OTHER_PERSON = "OTHER_PERSON"
+    """Subject access: the value is about someone other than the person receiving their
+    own data (another contact named in a shared activity)."""
 
 
 SUBJECT_REASONS = frozenset({
@@ -71,6 +75,9 @@ class SubjectState:
     erased: bool = False
     restricted: bool = False
     purposes: Mapping[Purpose, PurposeStanding] = field(default_factory=dict)
+    subject_id: uuid.UUID | None = field(default=None, compare=False)
+    """Whose state this is, where the decision depends on it (subject access, below);
+    the read paths leave it empty and share one state among equal subjects."""
     key: tuple[object, ...] = field(init=False, repr=False, compare=False)
     """A hashable summary: subjects in the same state share memoised decisions."""
 
@@ -209,3 +216,33 @@ class RequestPolicy:
         if decision is None:
             decision = memo[policy] = decide(self.permissions, self.purposes, policy, state)
         return decision
+
+
+OWN_DATA = SHOW
+OTHER_PERSON = Decision(Verdict.REDACT, Reason.OTHER_PERSON)
+
+
+def decide_subject_access(person: uuid.UUID, state: SubjectState | None) -> Decision:
+    """Right of access and portability (policy section 9; GDPR Art. 15 and 20, CCPA
+    1798.110): the person receives every exported value about themself, whatever the
+    purposes, consents, objections or restriction (those limit what the controller may
+    do with the data, not the person's access to it), and nothing about anyone else:
+    a value whose subject is another person, or unknown, is redacted."""
+    if state is None or state.subject_id != person:
+        return OTHER_PERSON
+    return OWN_DATA
+
+
+class SubjectAccessPolicy(RequestPolicy):
+    """The caller shape of a data subject receiving their own data (an export package):
+    no permission and no purpose, only who they are. Decided per row's subject through
+    `decide_subject_access`; nothing is memoised (states are per subject here)."""
+
+    __slots__ = ("person",)
+
+    def __init__(self, person: uuid.UUID) -> None:
+        super().__init__(frozenset(), ())
+        self.person = person
+
+    def decide(self, policy: FieldPolicy, state: SubjectState | None) -> Decision:
+        return decide_subject_access(self.person, state)

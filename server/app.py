@@ -29,6 +29,7 @@ from privacy.audit import AuditSink
 from schema.build import build_schema
 from schema.extensions import schema_extensions
 from server.body_limit import BodySizeLimitMiddleware
+from server.export_download import download_export
 from server.graphiql import STATIC_DIR
 from server.oauth import OAuthEndpoints
 from server.privacy_page import privacy_page
@@ -105,6 +106,7 @@ def create_app(
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/privacy", privacy_page, methods=["GET"]),
             *oauth.routes(),
+            Route("/exports/{export_id}/download", download_export, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=middleware,

@@ -6,6 +6,8 @@ row per reason and per purpose rule, then the memo (RequestPolicy) against `deci
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,9 +24,11 @@ from privacy.decision import (
     PurposeStanding,
     Reason,
     RequestPolicy,
+    SubjectAccessPolicy,
     SubjectState,
     Verdict,
     decide,
+    decide_subject_access,
     purpose_obstacle,
     subject_obstacle,
 )
@@ -230,8 +234,40 @@ def test_decide(permissions, purposes, policy, subject, decision) -> None:
     assert decide(permissions, purposes, policy, subject) == decision
 
 
+PERSON, SOMEONE_ELSE = uuid.uuid4(), uuid.uuid4()
+SUBJECT_ACCESS = {
+    "the person's own value": (SubjectState(subject_id=PERSON), SHOW),
+    "their own value while restricted and erased": (
+        SubjectState(erased=True, restricted=True, subject_id=PERSON), SHOW,
+    ),
+    "their own value without consent for any purpose": (
+        SubjectState(purposes={PU.MARKETING: WITHDRAWN}, subject_id=PERSON), SHOW,
+    ),
+    "another person's value": (
+        SubjectState(subject_id=SOMEONE_ELSE), Decision(Verdict.REDACT, Reason.OTHER_PERSON),
+    ),
+    "a value of no known subject": (
+        SubjectState(), Decision(Verdict.REDACT, Reason.OTHER_PERSON),
+    ),
+    "no state at all": (None, Decision(Verdict.REDACT, Reason.OTHER_PERSON)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("subject", "decision"), [pytest.param(*row, id=name) for name, row in SUBJECT_ACCESS.items()]
+)
+def test_subject_access_shows_the_person_their_own_data_and_no_one_else_s(
+    subject: SubjectState | None, decision: Decision
+) -> None:
+    assert decide_subject_access(PERSON, subject) == decision
+    assert SubjectAccessPolicy(PERSON).decide(
+        FieldPolicy(C.NOTES, P.CONTACTS_READ_PII), subject
+    ) == (decision)
+
+
 def test_every_reason_is_in_the_table() -> None:
     reasons = {row[-1].reason for row in DECISIONS.values()}
+    reasons |= {row[-1].reason for row in SUBJECT_ACCESS.values()}
     assert set(Reason) <= reasons
 
 
