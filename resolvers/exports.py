@@ -91,18 +91,6 @@ def export_not_found() -> AppError:
     return AppError(Code.NOT_FOUND, "No export with this id.", field="id")
 
 
-async def _request(ctx: RequestContext, request: str) -> PrivacyRequest:
-    wanted = try_decode(request, "PrivacyRequest")
-    found = None
-    if wanted is not None:
-        found = (
-            await ctx.db.execute(select(PrivacyRequest).where(col(PrivacyRequest.id) == wanted))
-        ).scalar_one_or_none()
-    if found is None:
-        raise AppError(Code.NOT_FOUND, "No privacy request with this id.", field="request")
-    return found
-
-
 def check_exportable(found: PrivacyRequest) -> None:
     """Only an open, verified access or portability request about a known person."""
     if RequestKind(found.kind) not in EXPORTABLE:
@@ -152,7 +140,7 @@ async def _queue(
 
 
 async def start_export(ctx: RequestContext, request: str) -> ExportRow:
-    found = await _request(ctx, request)
+    found = await privacy_requests.load_request(ctx, request)
     check_exportable(found)
     return await _queue(
         ctx, request_id=found.id, contact_id=found.contact_id, user_id=found.user_id
@@ -192,7 +180,7 @@ async def my_export(ctx: RequestContext, export: str) -> ExportRow:
 
 
 async def exports_of(ctx: RequestContext, request: str) -> list[ExportRow]:
-    found = await _request(ctx, request)
+    found = await privacy_requests.load_request(ctx, request)
     rows = (
         await ctx.db.execute(
             select(PrivacyExport)

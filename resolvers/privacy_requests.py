@@ -200,6 +200,10 @@ async def _load(ctx: RequestContext, request: str) -> PrivacyRequest:
     return found
 
 
+load_request = _load
+"""The request with this global id in the caller's tenant, or NOT_FOUND (exports)."""
+
+
 async def _contact_id(ctx: RequestContext, contact: str) -> uuid.UUID:
     wanted = try_decode(contact, "Contact")
     found = None
