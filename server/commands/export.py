@@ -48,7 +48,7 @@ async def _queue(
 
     from core.errors import AppError
     from models import Contact, PrivacyRequest, Tenant
-    from privacy.audit import AuditBuffer, write_actions
+    from privacy.audit import AuditBuffer
     from privacy.export import audit
     from privacy.export.jobs import new_export
     from resolvers.exports import check_exportable
@@ -86,8 +86,9 @@ async def _queue(
         buffer = AuditBuffer()
         subject = f"contact {contact_id}" if contact_id else f"account {user_id}"
         audit.export_started(buffer, export_id=export.id, request_id=request_id, subject=subject)
-        write_actions(session, buffer, tenant_id=found_tenant.id, actor_id=None,
-                      actor_type="cli")  # fmt: skip
+        await buffer.flush_public(
+            session, found_tenant.id, chain_key=services.settings.audit_key, actor_type="cli"
+        )
         await session.commit()
         return found_tenant.id, export.id
 
