@@ -173,11 +173,29 @@ async def records(
     ctx: RequestContext, contact: str | None, request: str | None
 ) -> list[ErasureRecordRow]:
     """Erasure records, newest first, of one contact and/or one request (or all)."""
+    return await records_for(
+        ctx,
+        contact_id=try_decode(contact, "Contact") if contact is not None else None,
+        request_id=try_decode(request, REQUEST_TYPE) if request is not None else None,
+        any_contact=contact is None,
+        any_request=request is None,
+    )
+
+
+async def records_for(
+    ctx: RequestContext,
+    *,
+    contact_id: uuid.UUID | None = None,
+    request_id: uuid.UUID | None = None,
+    any_contact: bool = True,
+    any_request: bool = True,
+) -> list[ErasureRecordRow]:
+    """By id; an id that did not decode (None, not `any_...`) matches nothing."""
     query = select(ErasureRecord)
-    if contact is not None:
-        query = query.where(col(ErasureRecord.contact_id) == try_decode(contact, "Contact"))
-    if request is not None:
-        query = query.where(col(ErasureRecord.request_id) == try_decode(request, REQUEST_TYPE))
+    if not any_contact:
+        query = query.where(col(ErasureRecord.contact_id) == contact_id)
+    if not any_request:
+        query = query.where(col(ErasureRecord.request_id) == request_id)
     found = (await ctx.db.execute(query.order_by(col(ErasureRecord.recorded_at).desc()))).scalars()
     return [to_row(r) for r in found]
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 import strawberry
 
 from auth.permissions import Permission as P
+from core.context import RequestContext
 from privacy.deadlines import Jurisdiction
 from privacy.request_rules import (
     Channel,
@@ -23,8 +24,10 @@ from privacy.request_rules import (
     Verification,
     VerificationMethod,
 )
+from resolvers.erasure import records_for
 from schema.directives import Requires, TenantScoped
-from schema.policy import plain_field
+from schema.policy import guarded_field, plain_field
+from schema.types.erasure import ErasureRecord
 
 # Each call declares the GraphQL enum on the Python enum itself (strawberry.enum returns
 # it), so fields are annotated with the Python enums.
@@ -111,6 +114,18 @@ class PrivacyRequest:
         "How often the same subject asked for the same right again while it was open."
     )
     created_at: datetime = plain_field("When it was recorded.")
+
+    @guarded_field(
+        permission=P.PRIVACY_ADMIN,
+        description="For an erasure request: what was erased, or the exception (a legal "
+        "hold, with its stated reason) that blocked it; newest first.",
+    )
+    async def erasure_records(
+        self, info: strawberry.Info[RequestContext, None]
+    ) -> list[ErasureRecord]:
+        request_id = self.id  # type: ignore[attr-defined]  # the root is a PrivacyRequestRow
+        rows = await records_for(info.context, request_id=request_id, any_request=False)
+        return rows  # type: ignore[return-value]
 
 
 @strawberry.type(

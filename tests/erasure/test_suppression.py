@@ -93,3 +93,29 @@ async def test_another_persons_request_does_not_lift_the_suppression(steps: Step
     someone = await steps.contact(email="someone.else@example.com")
     request = await steps.request(someone, kind="ACCESS")
     assert codes(await steps.run(LIFT, r=request)) == ["NOT_FOUND"]
+
+
+async def test_a_verified_intake_request_from_the_suppressed_address_lifts_it(
+    steps: Steps, services: Services
+) -> None:
+    from models.base import utcnow
+    from privacy.deadlines import Jurisdiction
+    from privacy.request_rules import Channel, Requester, RequestKind
+    from resolvers.global_ids import encode_id
+    from resolvers.privacy_requests import new_request
+
+    await erased(steps)
+    tenant = steps.world.tenant_id
+    async with services.db.session(tenant) as session:
+        cipher = await services.keyring.cipher(session, tenant)
+        intake = new_request(
+            tenant_id=tenant, kind=RequestKind.ACCESS, jurisdiction=Jurisdiction.GDPR,
+            requester=Requester.DATA_SUBJECT, channel=Channel.WEB_FORM, received_at=utcnow(),
+            time_zone="UTC", requester_email_bidx=cipher.blind_index(EMAIL),
+            verification="verified",
+        )  # fmt: skip
+        session.add(intake)
+        await session.commit()
+    lifted = await steps.ok(LIFT, r=encode_id("PrivacyRequest", intake.id))
+    assert lifted["liftSuppression"]["entries"] == 2
+    await steps.ok(CREATE, input={"email": EMAIL})
