@@ -311,6 +311,15 @@ def app_installed(
     )
 
 
+def app_restricted(
+    buffer: AuditBuffer, *, installation_id: uuid.UUID, client_id: str, enabled: bool
+) -> None:
+    buffer.record(
+        "app_trusted_documents_only",
+        f"installation {installation_id} app {client_id} {'on' if enabled else 'off'}",
+    )
+
+
 def app_uninstalled(buffer: AuditBuffer, *, installation_id: uuid.UUID, client_id: str) -> None:
     buffer.record("app_uninstalled", f"installation {installation_id} app {client_id}")
 

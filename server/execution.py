@@ -24,6 +24,7 @@ from auth.sessions import AuthenticationError, credential_scope, resolve_princip
 from core.context import RequestContext
 from privacy.usage import usage_row
 from schema.extensions import coded
+from server.trusted_documents import untrusted
 
 _REQUEST_ERRORS = (
     InvalidOperationTypeError,
@@ -84,13 +85,17 @@ async def _execute(
         principal = ctx.principal
         if principal is not None:
             ctx.cipher = await ctx.services.keyring.cipher(session, principal.tenant_id)
-        result = await schema.execute(
-            query,
-            variable_values=variables,
-            context_value=ctx,
-            operation_name=operation_name,
-            **kwargs,
-        )
+        refused = untrusted(principal, query)  # a partner app's trusted documents
+        if refused is not None:
+            result = ExecutionResult(data=None, errors=[refused])
+        else:
+            result = await schema.execute(
+                query,
+                variable_values=variables,
+                context_value=ctx,
+                operation_name=operation_name,
+                **kwargs,
+            )
         if result.errors:
             result.errors = coded(result.errors)
             await session.rollback()

@@ -46,6 +46,8 @@ from privacy.purposes import Purpose
 from server.execution import execute_operation
 from server.graphiql import graphiql_response
 from server.ratelimit import rate_limited_body
+from server.trusted_documents import not_found as persisted_not_found
+from server.trusted_documents import persisted_hash, registered_document
 
 log = logging.getLogger("ledgerline.http")
 
@@ -258,11 +260,18 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         if not self.allow_queries_via_get and request_adapter.method == "GET":
             allowed = allowed - {OperationType.QUERY}
         context.response = sub_response
+        query = request_data.query
+        sha256 = persisted_hash(request_data.extensions)
+        if query is None and sha256 and isinstance(context.credential, AppCredential):
+            query = await registered_document(self.services, context.credential, sha256)
+            if query is None:
+                _PRE_EXECUTION.set(True)
+                return ExecutionResult(data=None, errors=[persisted_not_found()])
         try:
             result = await execute_operation(
                 self.schema,
                 context,
-                request_data.query,
+                query,
                 request_data.variables,
                 request_data.operation_name,
                 allowed_operation_types=allowed,

@@ -21,7 +21,7 @@ from auth.principal import Principal
 from auth.scopes import parse_scopes, scope_text
 from models.apps import AppInstallation, OAuthClient, OAuthGrant
 from models.base import utcnow
-from privacy.audit import AuditBuffer, app_installed, app_uninstalled
+from privacy.audit import AuditBuffer, app_installed, app_restricted, app_uninstalled
 
 
 def active_installation(session: Session, client_pk: uuid.UUID) -> AppInstallation | None:
@@ -88,11 +88,7 @@ async def installations_of(session: AsyncSession) -> list[InstalledApp]:
     return [InstalledApp(r[0], r[1], r[2]) for r in rows.all()]
 
 
-async def uninstall(
-    session: AsyncSession, buffer: AuditBuffer, principal: Principal, installation_id: uuid.UUID
-) -> InstalledApp | None:
-    """Revoke the installation and all its grants; None if the tenant has no such
-    active installation (another tenant's id answers the same)."""
+async def _active(session: AsyncSession, installation_id: uuid.UUID) -> InstalledApp | None:
     found = (
         await session.execute(
             select(AppInstallation, col(OAuthClient.client_id), col(OAuthClient.name))
@@ -103,9 +99,38 @@ async def uninstall(
             )
         )
     ).first()
-    if found is None:
+    return None if found is None else InstalledApp(found[0], found[1], found[2])
+
+
+async def set_trusted_documents_only(
+    session: AsyncSession,
+    buffer: AuditBuffer,
+    principal: Principal,
+    installation_id: uuid.UUID,
+    enabled: bool,
+) -> InstalledApp | None:
+    """Allow the app only its registered operations (or any again); None if the tenant
+    has no such active installation."""
+    app = await _active(session, installation_id)
+    if app is None:
         return None
-    installation, client_id, name = found
+    app.installation.trusted_documents_only = enabled
+    app.installation.updated_at = utcnow()
+    app_restricted(
+        buffer, installation_id=installation_id, client_id=app.client_id, enabled=enabled
+    )
+    return app
+
+
+async def uninstall(
+    session: AsyncSession, buffer: AuditBuffer, principal: Principal, installation_id: uuid.UUID
+) -> InstalledApp | None:
+    """Revoke the installation and all its grants; None if the tenant has no such
+    active installation (another tenant's id answers the same)."""
+    app = await _active(session, installation_id)
+    if app is None:
+        return None
+    installation = app.installation
     now = utcnow()
     installation.revoked_at = now
     installation.revoked_by = principal.user_id
@@ -117,5 +142,5 @@ async def uninstall(
         )
         .values(revoked_at=now)
     )
-    app_uninstalled(buffer, installation_id=installation_id, client_id=client_id)
-    return InstalledApp(installation, client_id, name)
+    app_uninstalled(buffer, installation_id=installation_id, client_id=app.client_id)
+    return app

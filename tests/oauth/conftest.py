@@ -162,3 +162,47 @@ async def partner(partner_settings: Settings) -> AsyncIterator[Partner]:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> httpx.Response:
+    """POST one operation (the client adds its own credentials)."""
+    body: dict[str, Any] = {"query": query, "variables": variables or {}}
+    if extensions is not None:
+        body["extensions"] = extensions
+    return await client.post(
+        "/graphql", json=body, headers={"accept": "application/json", **(headers or {})}
+    )
+
+
+async def as_token(partner: Partner, token: str, query: str) -> httpx.Response:
+    """POST one operation with exactly this bearer token."""
+    async with await plain_client(partner) as http:
+        return await gql(http, query, headers=bearer(token))
+
+
+async def session_token(partner: Partner, role: Role, slug: str = "acme") -> str:
+    """A member's own bearer token (logIn), to compare an app's answers with."""
+    async with httpx.AsyncClient(transport=partner.transport(), base_url=BASE) as client:
+        response = await client.post(
+            "/graphql",
+            json={
+                "query": "mutation($e: String!, $p: String!) "
+                "{ logIn(email: $e, password: $p) { accessToken } }",
+                "variables": {"e": partner.tenants[slug].emails[role], "p": DEMO_PASSWORD},
+            },
+        )
+    return str(response.json()["data"]["logIn"]["accessToken"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+async def plain_client(partner: Partner) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=partner.transport(), base_url=BASE)
