@@ -759,15 +759,6 @@ SOURCES: Mapping[Subject, str] = MappingProxyType(
 )
 """Where each kind of person's data comes from (GDPR Art. 14(2)(f), 15(1)(g))."""
 
-RECIPIENTS: tuple[str, ...] = (
-    "The members of the organisation that holds the data, each limited by their role "
-    "and the purpose of their request",
-    "Ledgerline, as the processor that hosts the data for that organisation",
-)
-"""Who receives the data (GDPR Art. 15(1)(c)): no third-party integration, sale or
-sharing exists today (the third-party-sharing purpose needs consent and has no
-recipient yet)."""
-
 SOLD_OR_SHARED: tuple[str, ...] = ()
 """Categories sold or shared for cross-context advertising (CCPA 1798.115): none."""
 
@@ -782,43 +773,3 @@ AUTOMATED_DECISIONS = (
     "automated means alone"
 )
 """Automated decision-making, including profiling (GDPR Art. 15(1)(h))."""
-
-RIGHTS: Mapping[str, str] = MappingProxyType(
-    {
-        "access": "Get a copy of your personal data and of this information about its "
-        "processing (GDPR Art. 15; CCPA right to know)",
-        "portability": "Receive the data you provided in a structured, machine-readable "
-        "format (JSON and CSV) and have it sent to another controller (GDPR Art. 20)",
-        "rectification": "Have inaccurate data corrected and incomplete data completed "
-        "(GDPR Art. 16; CCPA right to correct)",
-        "erasure": "Have your data erased, unless a legal obligation or claim requires "
-        "keeping it (GDPR Art. 17; CCPA right to delete)",
-        "restriction": "Have the processing of your data restricted while a dispute is "
-        "resolved (GDPR Art. 18)",
-        "objection": "Object to processing based on legitimate interests, and to direct "
-        "marketing at any time (GDPR Art. 21)",
-        "consent_withdrawal": "Withdraw a consent you gave, at any time, without affecting "
-        "earlier processing (GDPR Art. 7(3))",
-        "opt_out_sale_sharing": "Opt out of the sale or sharing of your personal "
-        "information; a Global Privacy Control signal counts (CCPA 1798.120)",
-    }
-)
-"""Each right a privacy request may exercise (privacy.request_rules.RequestKind values)."""
-
-FURTHER_RIGHTS: tuple[str, ...] = (
-    "Lodge a complaint with a supervisory authority, in particular in the member state "
-    "where you live or work (GDPR Art. 15(1)(f), 77)",
-    "Not be discriminated against for exercising any of these rights (CCPA 1798.125)",
-)
-
-HOW_TO_USE_RIGHTS: Mapping[Subject, str] = MappingProxyType(
-    {
-        Subject.CONTACT: "Ask the organisation that holds your data (it decides on your "
-        "request and answers within the legal deadline), or use its public request form "
-        "(submitPrivacyRequest), which verifies your request by email",
-        Subject.ACCOUNT_HOLDER: "Signed in, file a request about your account "
-        "(filePrivacyRequest) or export your account data yourself (exportMyData); or "
-        "contact us through the support channels available within the Service",
-        Subject.INVITEE: "Contact us through the support channels available within the Service",
-    }
-)

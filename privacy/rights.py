@@ -32,10 +32,13 @@ form, or the organisation logging one it received."""
 
 RIGHTS: tuple[Right, ...] = (
     Right(RequestKind.ACCESS, "Access",
-          "a copy of your data and who accessed it (me, personalDataAccess)",
-          ("me", "personalDataAccess")),
+          "a copy of your data, the facts of its processing and who accessed it, as an "
+          "export package (startPrivacyExport on your request, exportMyData for your "
+          "account; me and personalDataAccess in the app)",
+          ("startPrivacyExport", "exportMyData", "me", "personalDataAccess")),
     Right(RequestKind.PORTABILITY, "Portability",
-          "your data in a machine-readable form, through a privacy request", ()),
+          "your data in a machine-readable form (JSON and CSV), in the same export package "
+          "(startPrivacyExport, exportMyData)", ("startPrivacyExport", "exportMyData")),
     Right(RequestKind.RECTIFICATION, "Rectification",
           "corrected by your organisation (updateContact)", ("updateContact",)),
     Right(RequestKind.ERASURE, "Erasure",
@@ -55,11 +58,20 @@ RIGHTS: tuple[Right, ...] = (
 )  # fmt: skip
 
 
+FURTHER_RIGHTS: tuple[str, ...] = (
+    "Complaint: to a supervisory authority, in particular in the member state where you "
+    "live or work (GDPR Art. 77)",
+    "No discrimination: for exercising any of these rights (CCPA 1798.125)",
+)
+"""Rights that are not a request to the organisation."""
+
+HOW_TO_ASK = (
+    "Every right below can be exercised with a privacy request, answered within its "
+    "legal deadline: in the app (filePrivacyRequest), through the public form "
+    "(submitPrivacyRequest), or through your organisation (logPrivacyRequest)"
+)
+
+
 def rights_items() -> tuple[str, ...]:
     """Section 9: how to ask, then each right and what serves it."""
-    ask = (
-        "Every right below can be exercised with a privacy request, answered within its "
-        "legal deadline: in the app (filePrivacyRequest), through the public form "
-        "(submitPrivacyRequest), or through your organisation (logPrivacyRequest)"
-    )
-    return (ask, *(right.text for right in RIGHTS))
+    return (HOW_TO_ASK, *(right.text for right in RIGHTS), *FURTHER_RIGHTS)

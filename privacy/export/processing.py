@@ -4,7 +4,9 @@ categories, lawful bases, recipients, retention per category, the source, transf
 automated decisions, and the rights and how to use them.
 
 Generated from the data map (privacy/data_map.py) for the tables that hold this kind of
-person's data; nothing here is a list of its own.
+person's data, and from the registers the policy text is filled from (who sees what:
+privacy/disclosure.py and privacy/subprocessors.py; the rights: privacy/rights.py);
+nothing here is a list of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +17,6 @@ from privacy.categories import DESCRIPTIONS, DataCategory
 from privacy.data_map import (
     AUTOMATED_DECISIONS,
     DATA_MAP,
-    FURTHER_RIGHTS,
-    HOW_TO_USE_RIGHTS,
-    RECIPIENTS,
-    RIGHTS,
     SOLD_OR_SHARED,
     SOURCES,
     TRANSFERS,
@@ -28,6 +26,9 @@ from privacy.data_map import (
     purpose_description,
     records_of_processing,
 )
+from privacy.disclosure import disclosure_items
+from privacy.rights import FURTHER_RIGHTS, HOW_TO_ASK, RIGHTS
+from privacy.subprocessors import SUBPROCESSORS
 
 
 def _columns_about(subject: Subject) -> list[ColumnMap]:
@@ -79,12 +80,12 @@ def processing_statement(subject: Subject, controller: str, organisation: str) -
         "data_subject": subject.value,
         "purposes": purposes,
         "categories": [_category(c, columns) for c in categories],
-        "recipients": list(RECIPIENTS),
+        "recipients": [*disclosure_items(), *(s.text for s in SUBPROCESSORS)],
         "sold_or_shared": list(SOLD_OR_SHARED),
         "source": SOURCES[subject],
         "transfers": TRANSFERS,
         "automated_decision_making": AUTOMATED_DECISIONS,
-        "rights": [{"right": kind, "description": text} for kind, text in RIGHTS.items()]
+        "rights": [{"right": r.kind.value, "description": r.text} for r in RIGHTS]
         + [{"right": "further", "description": text} for text in FURTHER_RIGHTS],
-        "how_to_exercise_rights": HOW_TO_USE_RIGHTS[subject],
+        "how_to_exercise_rights": HOW_TO_ASK,
     }
