@@ -11,7 +11,8 @@ erasure request all call it):
    (privacy/suppression.py) before they are erased.
 3. privacy/consent.py `erase_contact` removes every personal column and shells every
    free text about them (the record stays as an anonymous shell: deals, amounts and
-   counts survive).
+   counts survive); the person's export packages are deleted with them
+   (privacy/export/storage.py `discard_exports_of`).
 4. An erasure record says what was erased (the categories, from the data map), when,
    by whom, under which request and with which exceptions, and holds no personal data.
 
@@ -33,12 +34,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.base import utcnow
 from models.contacts import Contact
 from models.erasure import ErasureRecord
 from models.legal_holds import LegalHold
 from privacy.consent import erase_contact
 from privacy.crypto import TenantCipher
 from privacy.data_map import DATA_MAP, Erasure, Subject
+from privacy.export.storage import discard_exports_of
 from privacy.holds import blocking_hold, hold_error
 from privacy.suppression import suppress
 
@@ -187,6 +190,7 @@ async def erase_person(
     await suppress(session, cipher, contact, record.id)
     if contact.erased_at is None:
         await erase_contact(session, contact, reason, actor)
+    await discard_exports_of(session, contact_id=contact.id, now=utcnow())
     session.add(record)
     await session.flush()
     return Erased(record, performed=True)

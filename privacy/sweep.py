@@ -207,8 +207,8 @@ async def search_database(services: Services, marker: str) -> list[Hit]:
 
 def default_roots(services: Services) -> list[Path]:
     """The directories the service writes files to: logs and exports, where present."""
-    data = services.settings.data_dir
-    return [p for p in (data / "logs", data / "exports") if p.exists()]
+    settings = services.settings
+    return [p for p in (settings.data_dir / "logs", settings.export_dir) if p.exists()]
 
 
 async def search(services: Services, marker: str, roots: Iterable[Path] = ()) -> list[Hit]:

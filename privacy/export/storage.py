@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -43,6 +45,14 @@ def remove_file(path: str | None) -> None:
             Path(path).unlink()
 
 
+def _expire(found: Sequence[PrivacyExport], now: datetime) -> None:
+    for export in found:
+        remove_file(export.file_path)
+        export.status = "expired"
+        export.file_path = None
+        export.updated_at = now
+
+
 async def purge_expired_exports(session: AsyncSession, *, now: datetime, dry_run: bool) -> int:
     """Delete the files of the session's tenant's exports that expired by `now` and mark
     their rows `expired` (file path cleared). Returns how many expired; with `dry_run`
@@ -60,12 +70,26 @@ async def purge_expired_exports(session: AsyncSession, *, now: datetime, dry_run
         .scalars()
         .all()
     )
-    if dry_run:
-        return len(found)
-    for export in found:
-        remove_file(export.file_path)
-        export.status = "expired"
-        export.file_path = None
-        export.updated_at = now
+    if not dry_run:
+        _expire(found, now)
+        await session.flush()
+    return len(found)
+
+
+async def discard_exports_of(session: AsyncSession, *, contact_id: uuid.UUID, now: datetime) -> int:
+    """Erasure (policy section 9): a person's export packages are copies of their data,
+    so erasing the person deletes them at once, whatever their expiry."""
+    found = (
+        (
+            await session.execute(
+                select(PrivacyExport).where(
+                    col(PrivacyExport.contact_id) == contact_id, col(PrivacyExport.status).in_(LIVE)
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    _expire(found, now)
     await session.flush()
     return len(found)

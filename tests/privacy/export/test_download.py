@@ -12,11 +12,12 @@ import anyio
 import httpx
 from sqlalchemy import select
 
+from auth.permissions import Role
 from core.services import Services
 from models import AuditEvent, PrivacyExport
 from privacy.export.links import LinkClaims, download_path
 from privacy.export.storage import purge_expired_exports
-from resolvers.global_ids import decode_id
+from resolvers.global_ids import decode_id, encode_id
 from tests.privacy.export.conftest import Planted, built_export, download
 from tests.support.world import Runner, TenantWorld
 
@@ -114,3 +115,21 @@ async def test_the_purge_deletes_expired_files_and_marks_their_rows(
     assert (purged.status, purged.file_path) == ("expired", None)
     # The link signed before the purge now answers like a missing export.
     assert (await download(client, export["downloadUrl"])).status_code == 404
+
+
+ERASE = 'mutation($c: ID!) { eraseContact(contact: $c, reason: "art. 17") { contact { id } } }'
+
+
+async def test_erasing_the_person_deletes_their_export_packages(
+    services: Services, runner: Runner, tenant_a: TenantWorld, planted: Planted
+) -> None:
+    export = await built_export(services, runner, tenant_a, planted.request_gid)
+    built = await row(services, tenant_a, export["id"])
+    assert built.file_path is not None
+    erased = await runner(
+        tenant_a.principal(Role.OWNER), ERASE, {"c": encode_id("Contact", planted.person)}
+    )
+    assert erased.errors is None, erased.errors
+    assert not await anyio.Path(built.file_path).exists()
+    after = await row(services, tenant_a, export["id"])
+    assert (after.status, after.file_path) == ("expired", None)
