@@ -28,7 +28,7 @@ from auth.tokens import AccessClaims, InvalidTokenError, TokenExpiredError
 from core.services import Services
 from models import AuthSession, Membership
 from models.base import utcnow
-from models.db import BearerCheck, enter_scope, folded_bearer_check
+from models.db import BearerCheck, CookieCheck, enter_scope, folded_check
 from privacy.purposes import Purpose
 
 SESSION_COOKIE = "ll_session"
@@ -124,9 +124,9 @@ async def _bearer_check(session: AsyncSession, claims: AccessClaims) -> BearerCh
     """The membership's current role and the session's revocation, read in this
     transaction: on PostgreSQL by its first statement, with the tenant scope
     (models/db.py, no round trip of its own); elsewhere by one statement."""
-    folded, check = await folded_bearer_check(session, claims.session_id)
+    folded, check = await folded_check(session)
     if folded:
-        return check
+        return check if isinstance(check, BearerCheck) else None
     row = (
         await session.execute(
             select(col(Membership.role), col(AuthSession.revoked_at))
@@ -178,9 +178,24 @@ Credential = BearerClaims | CookieCredential | AppCredential
 async def _principal_for_cookie(
     session: AsyncSession, cookie: CookieCredential
 ) -> Principal | None:
-    """The cookie's session row (visible to its secret's holder only), then, in the
-    scope of its user and tenant, the membership's current role; None for a cookie that
+    """The cookie's live session and its member's current role; None for a cookie that
     expired, was revoked or lost its membership (like no cookie: log-in replaces it)."""
+    check = await _cookie_check(session, cookie)
+    if check is None:
+        return None
+    return Principal.for_role(
+        check.user_id, check.tenant_id, Role(check.role), "cookie", check.session_id,
+        purpose=cookie.purpose,
+    )  # fmt: skip
+
+
+async def _cookie_check(session: AsyncSession, cookie: CookieCredential) -> CookieCheck | None:
+    """On PostgreSQL the transaction's first statement (models/db.py). Elsewhere: the
+    session row (visible to its secret's holder only), then, in the scope of its user
+    and tenant, the membership's role."""
+    folded, check = await folded_check(session)
+    if folded:
+        return check if isinstance(check, CookieCheck) else None
     row = (
         await session.execute(
             select(col(AuthSession.id), col(AuthSession.user_id), col(AuthSession.tenant_id)).where(
@@ -199,11 +214,7 @@ async def _principal_for_cookie(
             select(col(Membership.role)).where(col(Membership.user_id) == row.user_id)
         )
     ).scalar_one_or_none()
-    if role is None:
-        return None
-    return Principal.for_role(
-        row.user_id, row.tenant_id, Role(role), "cookie", row.id, purpose=cookie.purpose
-    )
+    return None if role is None else CookieCheck(row.id, row.user_id, row.tenant_id, role)
 
 
 async def resolve_principal(session: AsyncSession, credential: Credential) -> Principal | None:
@@ -222,7 +233,7 @@ async def resolve_principal(session: AsyncSession, credential: Credential) -> Pr
 def credential_scope(credential: Credential | None) -> dict[str, Any]:
     """How the operation's session must be opened to resolve `credential` in it."""
     if isinstance(credential, CookieCredential):
-        return {"tenant_id": None, "session_hash": credential.secret_hash}
+        return {"tenant_id": None, "session_hash": credential.secret_hash, "cookie_session": True}
     if isinstance(credential, BearerClaims):
         return {
             "tenant_id": credential.tenant_id,
@@ -247,7 +258,7 @@ async def principal_from_cookie(
 ) -> Principal:
     """`resolve_principal` for a cookie in a transaction of its own (tests, tools)."""
     cookie = CookieCredential(secret, purpose)
-    async with services.db.session(None, session_hash=cookie.secret_hash) as session:
+    async with services.db.session(**credential_scope(cookie)) as session:
         principal = await resolve_principal(session, cookie)
     if principal is None:
         raise AuthenticationError("session expired or membership gone")

@@ -4,10 +4,10 @@ SQLite (a WAL-mode file in the data directory) is the embedded default; PostgreS
 chosen with DATABASE_URL. On PostgreSQL each transaction sets `app.tenant_id` and
 `app.user_id` with SET LOCAL semantics (`set_config(..., true)`), which the row-level
 security policies read (models/migrations: the third wall behind the application's
-filter). A session opened for a bearer token's request (`bearer_session`) sets the
-scope and reads the member's current role and the session's revocation in that same
-first statement (`ledgerline_enter_scope`, migration 0019): begin, scope, the query,
-commit is the whole of a small read (issue 13).
+filter). A session opened for a request's credential (`bearer_session`,
+`cookie_session`) sets the scope and checks the credential (the session's revocation,
+the member's current role) in that same first statement (migration 0019): begin,
+scope, the query, commit is the whole of a small read (issue 13).
 """
 
 from __future__ import annotations
@@ -92,34 +92,52 @@ class BearerCheck(NamedTuple):
     revoked: bool
 
 
-_CHECKED = "bearer_check"
-"""session.info key: the BearerCheck of `bearer_session` (None: no such membership or
-session), present once a transaction has begun."""
+class CookieCheck(NamedTuple):
+    """A live cookie session and its member's role, as the first statement read them."""
+
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    role: str
+
+
+_CHECKED = "credential_check"
+"""session.info key: the BearerCheck or CookieCheck its first transaction's first
+statement read (None: no such live session or membership), once that has begun."""
 
 
 def _set_pg_scope(session: Session, _tx: Any, connection: Any) -> None:
-    params = _scope_params(session.info)
-    bearer = session.info.get("bearer_session")
-    if bearer is None:
+    """Each transaction's first statement: the RLS scope; in a request's first
+    transaction, with its credential's check (migration 0019) in the same statement."""
+    info = session.info
+    params = _scope_params(info)
+    if _CHECKED not in info and info.get("bearer_session") is not None:
+        row = connection.execute(
+            _ENTER_BEARER_SCOPE,
+            {"tenant": params["tenant"], "user": params["user"],
+             "bearer_session": info["bearer_session"]},
+        ).first()  # fmt: skip
+        info[_CHECKED] = None if row is None else BearerCheck(*row)
+    elif _CHECKED not in info and info.get("cookie_session"):
+        row = connection.execute(_ENTER_COOKIE_SCOPE, params).first()
+        info[_CHECKED] = None if row is None else CookieCheck(*row)
+        if row is not None:  # the scope the statement entered: the application filter's
+            info["tenant_id"], info["user_id"] = row[2], row[1]
+    else:
         connection.execute(_SET_SCOPE, params)
-        return
-    row = connection.execute(
-        _ENTER_BEARER_SCOPE,
-        {"tenant": params["tenant"], "user": params["user"], "bearer_session": bearer},
-    ).first()
-    session.info[_CHECKED] = None if row is None else BearerCheck(row[0], row[1])
 
 
-async def folded_bearer_check(
-    session: AsyncSession, bearer_session: uuid.UUID
-) -> tuple[bool, BearerCheck | None]:
-    """(True, check) when the session was opened for `bearer_session` on PostgreSQL:
-    the check its transaction's first statement made (beginning it if need be), no
-    round trip of its own. (False, None) elsewhere: the caller reads it itself."""
-    if session.info.get("bearer_session") != bearer_session or not _is_postgres(session):
+async def folded_check(session: AsyncSession) -> tuple[bool, BearerCheck | CookieCheck | None]:
+    """(True, check) when the session was opened to check a credential (`bearer_session`
+    or `cookie_session`) on PostgreSQL: what its first statement read, the transaction
+    begun for it if need be (no round trip of its own). (False, None) elsewhere: the
+    caller reads it itself."""
+    info = session.info
+    wanted = info.get("bearer_session") is not None or info.get("cookie_session")
+    if not wanted or not _is_postgres(session):
         return False, None
     await session.connection()  # begins the transaction: the scope and the check run
-    return True, session.info.get(_CHECKED)
+    return True, info.get(_CHECKED)
 
 
 def _is_postgres(session: AsyncSession) -> bool:
@@ -133,6 +151,10 @@ _SET_SCOPE = text(
 _ENTER_BEARER_SCOPE = text(
     "SELECT member_role, session_revoked FROM ledgerline_enter_scope(:tenant, :user,"
     " :bearer_session)"
+)
+_ENTER_COOKIE_SCOPE = text(
+    "SELECT cookie_session_id, cookie_user_id, cookie_tenant_id, member_role"
+    " FROM ledgerline_enter_cookie_scope(:session_hash)"
 )
 
 
@@ -233,13 +255,15 @@ class Database:
         user_id: uuid.UUID | None = None,
         session_hash: bytes | None = None,
         bearer_session: uuid.UUID | None = None,
+        cookie_session: bool = False,
     ) -> AsyncIterator[AsyncSession]:
         """A session confined to one tenant (or, before one is chosen, to one user).
 
         `session_hash` lets a sign-in secret find its own `auth_session` row before the
         caller is known (row-level security on PostgreSQL allows that one row).
-        `bearer_session`: the signed-in session of the request's bearer token, checked
-        with the scope in each transaction's first statement (`folded_bearer_check`)."""
+        `bearer_session`: the signed-in session of the request's bearer token;
+        `cookie_session`: the cookie whose hash is `session_hash`; either is checked
+        with the scope in the first transaction's first statement (`folded_check`)."""
         session = self._factory(
             info={
                 "tenant_id": tenant_id,
@@ -247,6 +271,7 @@ class Database:
                 "user_id": user_id,
                 "session_hash": session_hash,
                 "bearer_session": bearer_session,
+                "cookie_session": cookie_session,
             }
         )
         try:
