@@ -4,7 +4,8 @@ its data key, after which none of its personal data can be read anywhere.
 Refused (LEGAL_HOLD) while any legal hold of the tenant is active. Otherwise, in one
 transaction: the wrapped data key goes first (crypto-shredding: every `_enc` value and
 every blind index of the tenant is unreadable from here on, including in backups),
-then every row of every tenant table, children before parents, then the tenant itself.
+then every row of every tenant table, children before parents, then the tenant itself;
+once committed, its export packages' files.
 Account holders' own accounts stay (they are the service's, not the tenant's; their
 memberships of this tenant go).
 
@@ -29,6 +30,7 @@ from core.services import Services
 from models.db import make_engine
 from models.legal_holds import LegalHold
 from models.tenancy import Tenant
+from privacy.export.storage import remove_file
 from privacy.holds import hold_error
 
 SET_SCOPE = text(
@@ -131,6 +133,15 @@ async def _postgres(conn: AsyncConnection, tenant_id: uuid.UUID) -> dict[str, in
     return rows
 
 
+async def _export_files(conn: AsyncConnection, tenant_id: uuid.UUID) -> list[str]:
+    """The tenant's export packages on disk, deleted once the rows are."""
+    table = SQLModel.metadata.tables["privacy_export"]
+    query = select(table.c.file_path).where(
+        table.c.tenant_id == tenant_id, table.c.file_path.is_not(None)
+    )
+    return [str(path) for path in (await conn.execute(query)).scalars()]
+
+
 async def checkpoint(services: Services) -> None:
     """SQLite: move the WAL into the file and truncate it (no old page versions left)."""
     if services.db.is_postgres:
@@ -148,14 +159,19 @@ async def offboard(services: Services, tenant: Tenant) -> Offboarded:
         engine = make_engine(services.db.owner_url, pool_size=1, max_overflow=0)
         try:
             async with engine.begin() as conn:
+                await conn.execute(SET_SCOPE, {"tenant": str(tenant.id), "user": ""})
+                files = await _export_files(conn, tenant.id)
                 report.rows = await _postgres(conn, tenant.id)
                 await conn.execute(tenant_table.delete().where(tenant_table.c.id == tenant.id))
         finally:
             await engine.dispose()
     else:
         async with services.db.engine.begin() as conn:
+            files = await _export_files(conn, tenant.id)
             report.rows = await _sqlite(conn, tenant.id)
             await conn.execute(tenant_table.delete().where(tenant_table.c.id == tenant.id))
+    for path in files:
+        remove_file(path)
     services.keyring.forget(tenant.id)
     await checkpoint(services)
     return report

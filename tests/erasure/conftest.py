@@ -4,7 +4,9 @@ SQLite, and PostgreSQL as its owner migrated it) with a canary seeded in it."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,8 @@ import pytest
 from auth.permissions import Role
 from core.services import Services
 from core.settings import Settings
+from models.exports import PrivacyExport
+from privacy.export.storage import write_package
 from privacy.sweep import seed_canary
 from tests.support.postgres import PostgresDatabase
 from tests.support.world import Runner, TenantWorld, make_tenant
@@ -113,8 +117,29 @@ async def world(backend: Services) -> TenantWorld:
     return await make_tenant(backend, "Canary Ltd")
 
 
-async def seed(services: Services, world: TenantWorld, marker: str) -> None:
+async def seed(services: Services, world: TenantWorld, marker: str) -> uuid.UUID:
+    """A canary contact (privacy/sweep.py) whose every text carries `marker`."""
     async with services.db.session(world.tenant_id) as session:
         cipher = await services.keyring.cipher(session, world.tenant_id)
-        await seed_canary(session, cipher, marker)
+        contact = await seed_canary(session, cipher, marker)
         await session.commit()
+    return contact.id
+
+
+async def plant_export(
+    services: Services, world: TenantWorld, contact_id: uuid.UUID, marker: str
+) -> Path:
+    """A finished export package of the contact, its file holding `marker`."""
+    path = write_package(services.settings.export_dir, f"package of {marker}".encode())
+    async with services.db.session(world.tenant_id) as session:
+        session.add(
+            PrivacyExport(
+                tenant_id=world.tenant_id,
+                contact_id=contact_id,
+                status="done",
+                progress=100,
+                file_path=str(path),
+            )  # fmt: skip
+        )
+        await session.commit()
+    return path

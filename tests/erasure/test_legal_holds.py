@@ -4,13 +4,17 @@ deleting what it covers answers LEGAL_HOLD and changes nothing."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from auth.permissions import Role
 from core.services import Services
 from models import AuditEvent, Contact
-from resolvers.global_ids import decode_id
+from resolvers.global_ids import decode_id, encode_id
 from tests.erasure.conftest import DELETE, ERASE, PLACE, Steps, codes
+from tests.isolation.test_cross_tenant_matrix import as_json
+from tests.support.world import TenantWorld
 
 RELEASE = "mutation($h: ID!) { releaseLegalHold(hold: $h) { hold { id active releasedBy } } }"
 LIST = "query($all: Boolean!) { legalHolds(activeOnly: $all) { id scope active reason } }"
@@ -51,9 +55,9 @@ async def test_only_privacy_admins_place_holds(steps: Steps) -> None:
 
 
 async def test_a_hold_on_another_tenants_contact_is_not_found(
-    steps: Steps, runner: object, tenant_b: object
+    steps: Steps, tenant_b: TenantWorld
 ) -> None:
-    theirs = await Steps(steps.runner, tenant_b).contact()  # type: ignore[arg-type]
+    theirs = await Steps(steps.runner, tenant_b).contact()
     assert codes(await steps.run(PLACE, reason="x", contact=theirs)) == ["NOT_FOUND"]
 
 
@@ -123,3 +127,14 @@ async def test_after_release_the_contact_can_be_erased(steps: Steps) -> None:
     await steps.ok(RELEASE, h=hold)
     data = await steps.ok(ERASE, c=contact)
     assert data["eraseContact"]["contact"]["erased"] is True
+
+
+async def test_releasing_another_tenants_hold_answers_like_a_hold_that_never_existed(
+    steps: Steps, tenant_b: TenantWorld
+) -> None:
+    theirs = await Steps(steps.runner, tenant_b).hold()
+    never = encode_id("LegalHold", uuid.uuid4())
+    foreign = await steps.run(RELEASE, h=theirs)
+    missing = await steps.run(RELEASE, h=never)
+    assert as_json(foreign) == as_json(missing)
+    assert codes(foreign) == ["NOT_FOUND"]

@@ -1,7 +1,7 @@
 """Tenant offboarding (policy sections 5 and 11; issue 10): `offboard` refuses under an
 active legal hold; otherwise the tenant's rows and its data key are gone, no marker of
-its people is left in the database (SQLite file and WAL, PostgreSQL tables), and the
-other tenants are untouched."""
+its people is left in the database (SQLite file and WAL, PostgreSQL tables) or in its
+export packages, and the other tenants are untouched."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from models.tenancy import Tenant, TenantKey
 from privacy.crypto import KeyUnavailableError
 from privacy.offboarding import offboard
 from privacy.sweep import new_marker, search
-from tests.erasure.conftest import seed
+from tests.erasure.conftest import plant_export, seed
 from tests.support.world import TenantWorld, make_tenant
 
 
@@ -43,9 +43,9 @@ async def test_after_offboarding_no_marker_of_the_tenant_remains(
     backend: Services, world: TenantWorld
 ) -> None:
     marker = new_marker()
-    await seed(backend, world, marker)
+    package = await plant_export(backend, world, await seed(backend, world, marker), marker)
     await offboard(backend, await tenant_row(backend, world))
-    assert await search(backend, marker) == []
+    assert not package.exists() and await search(backend, marker) == []
 
 
 async def test_after_offboarding_the_tenants_key_is_destroyed(

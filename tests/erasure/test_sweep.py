@@ -9,9 +9,13 @@ import logging
 import zipfile
 from pathlib import Path
 
+from sqlalchemy import select
+
 from core.services import Services
+from models import Contact
+from privacy.erasure import erase_person
 from privacy.sweep import canary, new_marker, search
-from tests.erasure.conftest import seed
+from tests.erasure.conftest import plant_export, seed
 from tests.support.world import TenantWorld
 
 
@@ -64,3 +68,19 @@ async def test_the_sweep_reads_inside_export_archives(services: Services, tmp_pa
         archive.writestr("data.json", f'{{"name": "{marker}"}}' + " " * 500)
     hits = await search(services, marker)
     assert [h.place for h in hits] == [f"file {exports / 'package.zip'}!data.json"]
+
+
+async def test_erasure_deletes_the_persons_export_packages(
+    services: Services, tenant_a: TenantWorld
+) -> None:
+    marker = new_marker()
+    contact_id = await seed(services, tenant_a, marker)
+    package = await plant_export(services, tenant_a, contact_id, marker)
+    async with services.db.session(tenant_a.tenant_id) as session:
+        cipher = await services.keyring.cipher(session, tenant_a.tenant_id)
+        contact = (
+            await session.execute(select(Contact).where(Contact.id == contact_id))
+        ).scalar_one()
+        await erase_person(session, cipher, contact, actor=None)
+        await session.commit()
+    assert not package.exists() and await search(services, marker) == []
