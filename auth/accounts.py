@@ -60,7 +60,8 @@ class AccountMembership:
 
 
 async def memberships_of(services: Services, user_id: uuid.UUID) -> list[AccountMembership]:
-    """All of the user's memberships, oldest first (a session scoped to the user)."""
+    """The user's memberships, oldest first (a session scoped to the user), except those
+    suspended while a report that the user is under 18 is resolved (section 10)."""
     async with services.db.session(None, user_scope=user_id) as session:
         result = await session.execute(
             select(
@@ -72,7 +73,7 @@ async def memberships_of(services: Services, user_id: uuid.UUID) -> list[Account
                 col(Tenant.region),
             )
             .join(Tenant, col(Tenant.id) == Membership.tenant_id)
-            .where(col(Membership.user_id) == user_id)
+            .where(col(Membership.user_id) == user_id, col(Membership.minor_suspended_at).is_(None))
             .order_by(col(Membership.created_at), col(Tenant.id))
         )
         return [
@@ -85,6 +86,18 @@ def membership_in(
     memberships: list[AccountMembership], tenant_id: uuid.UUID | None
 ) -> AccountMembership | None:
     return next((m for m in memberships if m.tenant.id == tenant_id), None)
+
+
+async def is_suspended(services: Services, user_id: uuid.UUID) -> bool:
+    """Whether some membership of the user is suspended as reported under 18."""
+    async with services.db.session(None, user_scope=user_id) as session:
+        found = await session.execute(
+            select(col(Membership.id)).where(
+                col(Membership.user_id) == user_id,
+                col(Membership.minor_suspended_at).is_not(None),
+            )
+        )
+        return found.first() is not None
 
 
 @dataclass(frozen=True)

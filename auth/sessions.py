@@ -133,6 +133,7 @@ async def _bearer_check(session: AsyncSession, claims: AccessClaims) -> BearerCh
             .join(AuthSession, col(AuthSession.user_id) == Membership.user_id)
             .where(
                 col(Membership.user_id) == claims.user_id,
+                col(Membership.minor_suspended_at).is_(None),
                 col(AuthSession.id) == claims.session_id,
                 col(AuthSession.tenant_id) == claims.tenant_id,
             )
@@ -143,8 +144,8 @@ async def _bearer_check(session: AsyncSession, claims: AccessClaims) -> BearerCh
 
 async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> Principal:
     """The membership's current role and the session's revocation, read inside the
-    request's transaction, so a changed role or a revoked session counts from the very
-    next request (a remembered token, auth/tokens.py, changes nothing here). The
+    request's transaction, so a changed role, a revoked session or a suspension (a
+    member reported as under 18, privacy/minors.py) counts from the very next request (a remembered token, auth/tokens.py, changes nothing here). The
     principal acts under the purpose the request declared (`BearerClaims.purpose`) or
     the role's default; PurposeNotAllowed if the current role may not act under it."""
     check = await _bearer_check(session, claims)
@@ -211,7 +212,10 @@ async def _cookie_check(session: AsyncSession, cookie: CookieCredential) -> Cook
     await enter_scope(session, row.tenant_id, row.user_id)
     role = (
         await session.execute(
-            select(col(Membership.role)).where(col(Membership.user_id) == row.user_id)
+            select(col(Membership.role)).where(
+                col(Membership.user_id) == row.user_id,
+                col(Membership.minor_suspended_at).is_(None),
+            )
         )
     ).scalar_one_or_none()
     return None if role is None else CookieCheck(row.id, row.user_id, row.tenant_id, role)

@@ -16,7 +16,7 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from auth.accounts import AccountMembership, membership_in, memberships_of
+from auth.accounts import AccountMembership, is_suspended, membership_in, memberships_of
 from auth.passwords import hash_password, needs_rehash, verify_password
 from auth.permissions import Role
 from auth.principal import Principal
@@ -33,6 +33,13 @@ INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
 
 def invalid_credentials() -> AppError:
     return AppError(Code.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
+
+
+def account_suspended() -> AppError:
+    return AppError(
+        Code.ACCOUNT_SUSPENDED,
+        "This account is suspended while a report that its holder is under 18 is resolved.",
+    )
 
 
 def invalid_refresh() -> AppError:
@@ -111,6 +118,8 @@ async def check_credentials(
         ).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     memberships = await memberships_of(services, user.id) if ok and user else []
+    if ok and user is not None and not memberships and await is_suspended(services, user.id):
+        raise account_suspended()  # the password was right: nothing is enumerated
     if not ok or user is None or not memberships:
         if backoff is not None:
             await backoff.record_failure(email, ip)

@@ -171,7 +171,8 @@ async def erase_person(
     reason: str | None = None,
     request_id: uuid.UUID | None = None,
 ) -> Erased:
-    """Erase the contact (see the module docstring); LEGAL_HOLD under an active hold."""
+    """Erase the contact (see the module docstring); LEGAL_HOLD under an active hold.
+    `actor` None: the service itself (a deadline, e.g. privacy/minors.py)."""
     if contact.erased_at is not None:
         earlier = await erasure_of(session, contact.id)
         if earlier is not None:

@@ -23,6 +23,7 @@ from core.errors import AppError, Code
 from models import Contact
 from models.base import utcnow
 from models.contacts import LIFECYCLE_STAGES
+from privacy import minors
 from privacy.audit import CONSENT_EVENTS
 from privacy.consent import ConsentRecord, append_consent
 from privacy.decision import FieldPolicy, Verdict, caller_access
@@ -178,6 +179,8 @@ async def contact_values(ctx: RequestContext, data: dict[str, Any]) -> dict[str,
     if "date_of_birth" in data:
         born: date | None = v.past_date(data["date_of_birth"], "dateOfBirth")
         out["date_of_birth_enc"] = cipher.encrypt(born.isoformat() if born else None)
+        if (flagged := minors.flag_time(born, utcnow())) is not None:
+            out["minor_flagged_at"] = flagged  # section 10: under 18
     if "notes" in data:
         out["notes_enc"] = cipher.encrypt(v.text(data["notes"], "notes", 10_000))
     if "lifecycle_stage" in data:
@@ -213,6 +216,8 @@ async def create_contact(
     ctx.audit.record(
         "contact_created", f"contact {contact.id} with {len(consents)} consent records"
     )
+    if contact.minor_flagged_at is not None:
+        minors.minor_flagged(ctx.audit, contact_id=contact.id, source="date_of_birth")
     return await reload_contact(ctx, contact.id)
 
 
@@ -234,6 +239,11 @@ async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, An
         )
     values = await contact_values(ctx, data)
     values["updated_at"] = utcnow()
+    if "minor_flagged_at" in values:
+        if contact.minor_flagged_at is None:
+            minors.minor_flagged(ctx.audit, contact_id=contact.id, source="date_of_birth")
+        else:  # the first flag's time runs the deadline
+            del values["minor_flagged_at"]
     await ctx.db.execute(update(Contact).where(col(Contact.id) == contact.id).values(**values))
     ctx.audit.record("contact_updated", f"contact {contact.id}: {','.join(sorted(values))}")
     return await reload_contact(ctx, contact.id)

@@ -7,8 +7,9 @@ session, the tenant scope, the role). `ledgerline_enter_scope` (bearer) and
 `ledgerline_enter_cookie_scope` (cookie) do the same work in the same order, so every
 read runs under row-level security in the scope set just before it; the transaction's
 first statement (models/db.py) calls them. SECURITY INVOKER: they read as the
-application role, through the same policies as any query. Nothing to do on SQLite (no
-scope there; the checks stay statements of their own).
+application role, through the same policies as any query; a membership suspended as
+reported under 18 (0016, privacy/minors.py) is no membership to either. Nothing to do
+on SQLite (no scope there; the checks stay statements of their own).
 
 Revision ID: 0019
 Revises: 0018
@@ -43,6 +44,7 @@ BEGIN
         ON s.user_id = m.user_id AND s.tenant_id = m.tenant_id
      WHERE m.tenant_id = scope_tenant::uuid
        AND m.user_id = scope_user::uuid
+       AND m.minor_suspended_at IS NULL
        AND s.id = bearer_session;
 END
 $$
@@ -77,7 +79,8 @@ BEGIN
   RETURN QUERY
     SELECT cookie.id, cookie.user_id, cookie.tenant_id, m.role::text
       FROM public.membership AS m
-     WHERE m.tenant_id = cookie.tenant_id AND m.user_id = cookie.user_id;
+     WHERE m.tenant_id = cookie.tenant_id AND m.user_id = cookie.user_id
+       AND m.minor_suspended_at IS NULL;
 END
 $$
 """
