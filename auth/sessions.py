@@ -145,9 +145,10 @@ async def _bearer_check(session: AsyncSession, claims: AccessClaims) -> BearerCh
 async def principal_for_claims(session: AsyncSession, claims: AccessClaims) -> Principal:
     """The membership's current role and the session's revocation, read inside the
     request's transaction, so a changed role, a revoked session or a suspension (a
-    member reported as under 18, privacy/minors.py) counts from the very next request (a remembered token, auth/tokens.py, changes nothing here). The
-    principal acts under the purpose the request declared (`BearerClaims.purpose`) or
-    the role's default; PurposeNotAllowed if the current role may not act under it."""
+    member reported as under 18, privacy/minors.py) counts from the very next request
+    (a remembered token, auth/tokens.py, changes nothing here). The principal acts
+    under the purpose the request declared (`BearerClaims.purpose`) or the role's
+    default; PurposeNotAllowed if the current role may not act under it."""
     check = await _bearer_check(session, claims)
     if check is None:
         raise AuthenticationError("membership or session no longer exists")
