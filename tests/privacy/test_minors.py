@@ -16,7 +16,14 @@ from sqlmodel import col
 
 from auth.accounts import add_membership, bootstrap, create_user
 from auth.permissions import Role
-from auth.sessions import AuthenticationError, BearerClaims, principal_for_claims, verify_bearer
+from auth.sessions import (
+    AuthenticationError,
+    BearerClaims,
+    CookieCredential,
+    open_session,
+    principal_for_claims,
+    verify_bearer,
+)
 from auth.sign_in import log_in
 from core.context import RequestContext
 from core.errors import AppError
@@ -288,6 +295,17 @@ async def test_a_reported_members_token_is_refused(store: Services) -> None:
     ctx = RequestContext(services=store, principal=None, credential=claims)
     with pytest.raises(AuthenticationError):
         await execute_operation(runner.schema, ctx, "{ me { id } }")
+
+
+async def test_a_reported_members_session_cookie_signs_nobody_in(store: Services) -> None:
+    world = await make_tenant(store, f"Minors {uuid.uuid4().hex[:6]}")
+    runner = Runner(store)
+    user_id = world.users[Role.SALES]
+    cookie = await open_session(store, user_id, world.tenant_id, "cookie")
+    await ok(runner, world, Role.OWNER, REPORT_MEMBER, u=encode_id("Member", user_id))
+    ctx = RequestContext(services=store, principal=None, credential=CookieCredential(cookie.secret))
+    result = await execute_operation(runner.schema, ctx, "{ me { id } }")
+    assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"
 
 
 async def test_a_sales_member_may_not_report_an_account(
