@@ -55,7 +55,7 @@ W3 = (
 )
 W4 = "query($id: ID!) { contact(id: $id) { id firstName lastName email } }"
 W5 = (
-    "mutation($input: ContactInput!) { createContact(input: $input, consents: "
+    "mutation($input: CreateContactInput!) { createContact(input: $input, consents: "
     '[{purpose: MARKETING, granted: true, source: "bench", evidence: "bench form 1"}]) '
     "{ contact { id firstName lastName email } } }"
 )

@@ -140,6 +140,8 @@ class Limit:
                         value = gid("Contact", self._hex(value))
                     elif col in ("created_at", "updated_at"):
                         value = self._ts(value)
+                    elif col == "lifecycle_stage":
+                        value = value.upper()  # the LifecycleStage enum's name
                     item[key] = value
                     continue
                 verdict = decision.verdict

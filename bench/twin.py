@@ -21,9 +21,10 @@ from resolvers.pagination import PageArgs
 from resolvers.references import existing
 from resolvers.rows import ActivityRow, CompanyRow, DealRow
 from schema.fast_execution import FastExecutionContext
-from schema.operations.contacts import ConsentInput, ContactInput
+from schema.operations.contacts import ConsentInput, CreateContactInput
 from schema.operations.inputs import present
 from schema.policy import PLAIN, POLICY_KEY, GuardPolicy, load_related
+from schema.types.closed_sets import LifecycleStage
 from schema.types.companies import DEALS as COMPANY_DEALS
 from schema.types.contacts import COMPANY as CONTACT_COMPANY
 from schema.types.deals import ACTIVITIES as DEAL_ACTIVITIES
@@ -105,7 +106,7 @@ class TwinContact:
     job_title: str | None = _plain()
     city: str | None = _plain()
     country: str | None = _plain()
-    lifecycle_stage: str = _plain()
+    lifecycle_stage: LifecycleStage = _plain()
     source: str | None = _plain()
     created_at: datetime = _plain()
     updated_at: datetime = _plain()
@@ -150,7 +151,10 @@ class Query:
 class Mutation:
     @strawberry.field
     async def create_contact(
-        self, info: strawberry.Info, input: ContactInput, consents: list[ConsentInput] | None = None
+        self,
+        info: strawberry.Info,
+        input: CreateContactInput,
+        consents: list[ConsentInput] | None = None,
     ) -> TwinContactPayload:
         records = [c.to_record() for c in consents or []]
         row = await contact_resolvers.create_contact(info.context, present(input), records)

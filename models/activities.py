@@ -16,6 +16,7 @@ tenant (the contact link, or the linked deal's primary contact).
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,19 @@ from sqlmodel import Field
 
 from models.base import TenantScoped, UTCDateTime
 
-ACTIVITY_KINDS = ("note", "call", "email", "meeting", "task")
+
+class ActivityKind(enum.Enum):
+    """What an activity is: the one closed set, stored as its value and offered as the
+    GraphQL enum `ActivityKind`."""
+
+    NOTE = "note"
+    CALL = "call"
+    EMAIL = "email"
+    MEETING = "meeting"
+    TASK = "task"
+
+
+ACTIVITY_KINDS = tuple(kind.value for kind in ActivityKind)
 
 
 def _subject_from_contact_link(context: Any) -> Any:

@@ -7,6 +7,7 @@ are the processing flags; their history lives in `processing_event`.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
@@ -15,7 +16,20 @@ from sqlmodel import Field
 
 from models.base import TenantScoped, UTCDateTime
 
-LIFECYCLE_STAGES = ("subscriber", "lead", "qualified", "opportunity", "customer", "churned")
+
+class LifecycleStage(enum.Enum):
+    """Where a contact stands in the customer lifecycle: the one closed set, stored as
+    its value and offered as the GraphQL enum `LifecycleStage`."""
+
+    SUBSCRIBER = "subscriber"
+    LEAD = "lead"
+    QUALIFIED = "qualified"
+    OPPORTUNITY = "opportunity"
+    CUSTOMER = "customer"
+    CHURNED = "churned"
+
+
+LIFECYCLE_STAGES = tuple(stage.value for stage in LifecycleStage)
 
 
 class Contact(TenantScoped, table=True):

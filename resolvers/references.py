@@ -17,7 +17,7 @@ from core.context import RequestContext
 from core.errors import AppError, Code
 from models import Membership
 from resolvers.global_ids import decode_id
-from resolvers.loaders import _ByIdLoader, loaders_of
+from resolvers.loaders import MemberByUserLoader, _ByIdLoader, loaders_of
 from resolvers.rows import ActivityRow, CompanyRow, ContactRow, DealRow, Row
 
 
@@ -54,11 +54,12 @@ async def existing(
         _, row_id = decode_id(global_id, type_name)
     except AppError as exc:
         raise _missing(type_name.lower(), field) from exc
-    by_type: dict[str, _ByIdLoader[Any]] = {
+    by_type: dict[str, _ByIdLoader[Any] | MemberByUserLoader] = {
         "Contact": loaders_of(ctx).contact_by_id,
         "Company": loaders_of(ctx).company_by_id,
         "Deal": loaders_of(ctx).deal_by_id,
         "Activity": loaders_of(ctx).activity_by_id,
+        "Member": loaders_of(ctx).member_by_user,  # a member's id is its user id
     }
     loader = by_type[type_name]
     row: Row | None = await loader.load(row_id)

@@ -19,13 +19,8 @@ from schema.directives import Requires, TenantScoped
 from schema.operations.inputs import DeletePayload
 from schema.policy import guarded_field, pii_field, plain_field
 from schema.types import consent as _consent_types  # noqa: F401  (registers Purpose)
+from schema.types.closed_sets import Role as RoleEnum
 from schema.types.members import Member
-
-RoleEnum = (
-    Role
-    if hasattr(Role, "_enum_definition")
-    else strawberry.enum(Role, name="Role", description="A member's role in a tenant.")
-)
 
 # Account holders see their own data: every role holds MEMBERS_READ (asserted by the
 # tests for each role), and the data is not bound to a contact's consent state.

@@ -17,6 +17,7 @@ from resolvers.references import existing
 from schema.operations.inputs import DeletePayload, present
 from schema.policy import guarded_field
 from schema.types.activities import Activity
+from schema.types.closed_sets import ActivityKind
 from schema.types.pagination import Connection
 
 
@@ -28,7 +29,7 @@ class ActivityOrderField(enum.Enum):
 
 @strawberry.input
 class ActivityFilter:
-    kind: str | None = None
+    kind: ActivityKind | None = None
     contact: strawberry.ID | None = None
     company: strawberry.ID | None = None
     deal: strawberry.ID | None = None
@@ -37,11 +38,9 @@ class ActivityFilter:
     due_after: datetime | None = strawberry.field(default=None, description="Inclusive.")
 
 
-@strawberry.input(description="Create: kind, subject and at least one of contact, company, deal.")
-class ActivityInput:
-    kind: str | None = strawberry.field(
-        default=strawberry.UNSET, description="note, call, email, meeting or task."
-    )
+@strawberry.input(description="Changes to an activity: only the fields sent change.")
+class UpdateActivityInput:
+    kind: ActivityKind | None = strawberry.UNSET
     subject: str | None = strawberry.UNSET
     body: str | None = strawberry.field(
         default=strawberry.UNSET,
@@ -53,6 +52,12 @@ class ActivityInput:
     contact: strawberry.ID | None = strawberry.UNSET
     company: strawberry.ID | None = strawberry.UNSET
     deal: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input(description="A new activity: linked to at least one of contact, company, deal.")
+class CreateActivityInput(UpdateActivityInput):
+    kind: ActivityKind
+    subject: str
 
 
 @strawberry.type
@@ -75,7 +80,7 @@ class Query:
         before: str | None = None,
     ) -> Connection[Activity]:
         args = PageArgs(first, after, last, before)
-        f = resolve.ActivityFilterArgs(**vars(filter)) if filter else None
+        f = resolve.ActivityFilterArgs(**present(filter)) if filter else None
         rows, page = await resolve.list_activities(
             info.context, f, order_by.value, descending, args
         )
@@ -96,13 +101,16 @@ def _payload(row: Any) -> ActivityPayload:
 class Mutation:
     @guarded_field(permission=P.ACTIVITIES_WRITE, description="Log or plan an activity.")
     async def create_activity(
-        self, info: strawberry.Info[RequestContext, None], input: ActivityInput
+        self, info: strawberry.Info[RequestContext, None], input: CreateActivityInput
     ) -> ActivityPayload:
         return _payload(await resolve.create_activity(info.context, present(input)))
 
     @guarded_field(permission=P.ACTIVITIES_WRITE, description="Change an activity's fields.")
     async def update_activity(
-        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: ActivityInput
+        self,
+        info: strawberry.Info[RequestContext, None],
+        id: strawberry.ID,
+        input: UpdateActivityInput,
     ) -> ActivityPayload:
         return _payload(await resolve.update_activity(info.context, id, present(input)))
 

@@ -37,14 +37,19 @@ class CompanyFilter:
     owner: strawberry.ID | None = None
 
 
-@strawberry.input
-class CompanyInput:
+@strawberry.input(description="Changes to a company: only the fields sent change.")
+class UpdateCompanyInput:
     name: str | None = strawberry.UNSET
     domain: str | None = strawberry.UNSET
     industry: str | None = strawberry.UNSET
     size: int | None = strawberry.UNSET
     address: str | None = strawberry.UNSET
     owner: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input(description="A new company.")
+class CreateCompanyInput(UpdateCompanyInput):
+    name: str
 
 
 @strawberry.type
@@ -86,13 +91,16 @@ def _payload(row: Any) -> CompanyPayload:
 class Mutation:
     @guarded_field(permission=P.COMPANIES_WRITE, description="Create a company.")
     async def create_company(
-        self, info: strawberry.Info[RequestContext, None], input: CompanyInput
+        self, info: strawberry.Info[RequestContext, None], input: CreateCompanyInput
     ) -> CompanyPayload:
         return _payload(await resolve.create_company(info.context, present(input)))
 
     @guarded_field(permission=P.COMPANIES_WRITE, description="Change a company's fields.")
     async def update_company(
-        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: CompanyInput
+        self,
+        info: strawberry.Info[RequestContext, None],
+        id: strawberry.ID,
+        input: UpdateCompanyInput,
     ) -> CompanyPayload:
         return _payload(await resolve.update_company(info.context, id, present(input)))
 

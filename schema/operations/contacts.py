@@ -19,6 +19,7 @@ from resolvers.pagination import PageArgs
 from resolvers.references import existing
 from schema.operations.inputs import DeletePayload, present
 from schema.policy import guarded_field
+from schema.types.closed_sets import LifecycleStage
 from schema.types.contacts import Contact
 from schema.types.pagination import Connection
 
@@ -32,7 +33,7 @@ class ContactOrderField(enum.Enum):
 @strawberry.input
 class ContactFilter:
     company: strawberry.ID | None = None
-    lifecycle_stage: str | None = None
+    lifecycle_stage: LifecycleStage | None = None
     owner: strawberry.ID | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
@@ -82,8 +83,8 @@ class ConsentInput:
         )
 
 
-@strawberry.input
-class ContactInput:
+@strawberry.input(description="Changes to a contact: only the fields sent change.")
+class UpdateContactInput:
     first_name: str | None = strawberry.UNSET
     last_name: str | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
@@ -94,10 +95,15 @@ class ContactInput:
     country: str | None = strawberry.UNSET
     date_of_birth: date | None = strawberry.UNSET
     notes: str | None = strawberry.UNSET
-    lifecycle_stage: str | None = strawberry.UNSET
+    lifecycle_stage: LifecycleStage | None = strawberry.UNSET
     source: str | None = strawberry.UNSET
     company: strawberry.ID | None = strawberry.UNSET
     owner: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input(description="A new contact; every field may be left out.")
+class CreateContactInput(UpdateContactInput):
+    pass
 
 
 @strawberry.type
@@ -120,7 +126,7 @@ class Query:
         before: str | None = None,
     ) -> Connection[Contact]:
         args = PageArgs(first, after, last, before)
-        f = resolve.ContactFilterArgs(**vars(filter)) if filter else None
+        f = resolve.ContactFilterArgs(**present(filter)) if filter else None
         rows, page = await resolve.list_contacts(info.context, f, order_by.value, descending, args)
         return Connection(nodes=rows, _page=page)  # type: ignore[arg-type]  # rows (is_type_of)
 
@@ -141,7 +147,7 @@ class Mutation:
     async def create_contact(
         self,
         info: strawberry.Info[RequestContext, None],
-        input: ContactInput,
+        input: CreateContactInput,
         consents: list[ConsentInput] | None = None,
     ) -> ContactPayload:
         records = [consent_resolvers.checked(info.context, c.to_record()) for c in consents or []]
@@ -149,7 +155,10 @@ class Mutation:
 
     @guarded_field(permission=P.CONTACTS_WRITE, description="Change a contact's fields.")
     async def update_contact(
-        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: ContactInput
+        self,
+        info: strawberry.Info[RequestContext, None],
+        id: strawberry.ID,
+        input: UpdateContactInput,
     ) -> ContactPayload:
         return _payload(await resolve.update_contact(info.context, id, present(input)))
 

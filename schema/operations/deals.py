@@ -45,8 +45,8 @@ class DealFilter:
     expected_close_before: date | None = strawberry.field(default=None, description="Exclusive.")
 
 
-@strawberry.input
-class DealInput:
+@strawberry.input(description="Changes to a deal: only the fields sent change.")
+class UpdateDealInput:
     title: str | None = strawberry.UNSET
     amount: Decimal | None = strawberry.field(
         default=strawberry.UNSET,
@@ -62,6 +62,11 @@ class DealInput:
     company: strawberry.ID | None = strawberry.UNSET
     primary_contact: strawberry.ID | None = strawberry.UNSET
     owner: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input(description="A new deal.")
+class CreateDealInput(UpdateDealInput):
+    title: str
 
 
 @strawberry.type
@@ -101,13 +106,13 @@ def _payload(row: Any) -> DealPayload:
 class Mutation:
     @guarded_field(permission=P.DEALS_WRITE, description="Create a deal.")
     async def create_deal(
-        self, info: strawberry.Info[RequestContext, None], input: DealInput
+        self, info: strawberry.Info[RequestContext, None], input: CreateDealInput
     ) -> DealPayload:
         return _payload(await resolve.create_deal(info.context, present(input)))
 
     @guarded_field(permission=P.DEALS_WRITE, description="Change a deal's fields.")
     async def update_deal(
-        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: DealInput
+        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID, input: UpdateDealInput
     ) -> DealPayload:
         return _payload(await resolve.update_deal(info.context, id, present(input)))
 

@@ -20,6 +20,7 @@ from resolvers.loaders import to_one
 from resolvers.rows import ActivityRow
 from schema.directives import Requires, TenantScoped
 from schema.policy import POLICY_KEY, guarded_field, load_related, pii_field, plain_field
+from schema.types.closed_sets import ActivityKind
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ MemberRef = Annotated["Member", strawberry.lazy("schema.types.members")]
     directives=[TenantScoped(), Requires(permission=P.ACTIVITIES_READ)],
 )
 class Activity(Node):
-    kind: str = plain_field("note, call, email, meeting or task.")
+    kind: ActivityKind = plain_field("What the activity is.")
     subject: str = plain_field("Short subject line (keep personal details in the body).")
     body: str | None = pii_field(
         category=C.NOTES,

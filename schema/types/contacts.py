@@ -17,6 +17,7 @@ from resolvers.loaders import to_many, to_one
 from resolvers.rows import ActivityRow, ContactRow, DealRow
 from schema.directives import Requires, TenantScoped
 from schema.policy import guarded_field, load_related, pii_field, plain_field
+from schema.types.closed_sets import LifecycleStage
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -37,14 +38,6 @@ ActivityRef = Annotated["Activity", strawberry.lazy("schema.types.activities")]
 MemberRef = Annotated["Member", strawberry.lazy("schema.types.members")]
 ConsentEventRef = Annotated["ConsentEventType", strawberry.lazy("schema.types.consent")]
 ConsentStateRef = Annotated["ConsentStateType", strawberry.lazy("schema.types.consent")]
-
-LifecycleStage = strawberry.enum(
-    __import__("enum").Enum(
-        "LifecycleStage",
-        {s.upper(): s for s in __import__("models.contacts").contacts.LIFECYCLE_STAGES},
-    ),
-    description="Where the contact stands in the customer lifecycle.",
-)
 
 
 @strawberry.type(
@@ -95,7 +88,7 @@ class Contact(Node):
         category=C.NOTES, permission=P.CONTACTS_READ_PII, source="notes_enc", decode="text",
         description="Free-text notes about the person.",
     )  # fmt: skip
-    lifecycle_stage: str = plain_field("Lifecycle stage (subscriber, lead, ... customer).")
+    lifecycle_stage: LifecycleStage = plain_field("Where the contact stands in the lifecycle.")
     source: str | None = plain_field("How the contact reached the tenant (web form, import...).")
     restricted: bool | None = pii_field(
         category=C.PRIVACY_CHOICES,

@@ -17,6 +17,7 @@ from privacy.masking import MaskStrategy as M
 from resolvers.rows import MemberRow
 from schema.directives import Requires, TenantScoped
 from schema.policy import pii_field, plain_field
+from schema.types.closed_sets import Role
 from schema.types.node import Node
 
 
@@ -41,7 +42,7 @@ class Member(Node):
         mask_permission=P.MEMBERS_READ,
         description="The member's sign-in email.",
     )
-    role: str = plain_field("owner, admin, sales, marketing, support or read_only.")
+    role: Role = plain_field("The member's role in this tenant.")
     created_at: datetime = plain_field("When the member joined the tenant.", name="joinedAt")
 
     @classmethod

@@ -171,7 +171,7 @@ async def test_owner_and_admin_change_a_role(runner, services, tenant_a, role):
     result = await runner(
         tenant_a.principal(role), CHANGE, {"member": member_id(target), "role": "SUPPORT"}
     )
-    assert result.data == {"changeRole": {"member": {"role": "support"}}}
+    assert result.data == {"changeRole": {"member": {"role": "SUPPORT"}}}
     assert (await roles(services, tenant_a.tenant_id))[target] == "support"
 
 

@@ -314,7 +314,7 @@ MUTATIONS = [
         case(
             f"createActivity({key}: theirs)",
             "mutation($id: ID!) { createActivity(input: "
-            f'{{kind: "note", subject: "Eve", body: "b", {key}: $id}}) {{ activity {{ id }} }} }}',
+            f'{{kind: NOTE, subject: "Eve", body: "b", {key}: $id}}) {{ activity {{ id }} }} }}',
             one(key),
         )
         for key in ("contact", "company", "deal")

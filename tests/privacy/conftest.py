@@ -129,7 +129,7 @@ STEP_DOCUMENTS = {
 }
 
 CREATE = """
-mutation($input: ContactInput!) { createContact(input: $input) { contact { id } } }
+mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }
 """
 
 # --- Expectations: the subject half, written by hand from the purpose table -------------

@@ -170,7 +170,7 @@ async def test_consent_state_projection_stays_writable(app: Services, world: Ten
 # --- Through the API: eraseContact shells, deleteContact erases and keeps a shell ------
 
 CREATE = """
-mutation($input: ContactInput!) { createContact(input: $input) { contact { id } } }
+mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }
 """
 GRANT = """
 mutation($c: ID!) { recordConsent(contact: $c, consent: {purpose: MARKETING, granted: true,

@@ -9,7 +9,7 @@ from auth.permissions import Role
 from models import AuditEvent, AuditSubject, UsageEvent
 from privacy.audit import AuditSink
 
-CREATE = "mutation($i: ContactInput!) { createContact(input: $i) { contact { id } } }"
+CREATE = "mutation($i: CreateContactInput!) { createContact(input: $i) { contact { id } } }"
 READ = "{ contacts(first: 10) { nodes { id email } } }"
 
 

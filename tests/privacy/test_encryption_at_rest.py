@@ -30,7 +30,7 @@ from resolvers.global_ids import decode_id, encode_id
 from tests.support.world import Runner, TenantWorld
 
 CREATE = """
-mutation($input: ContactInput!) {
+mutation($input: CreateContactInput!) {
   createContact(input: $input) { contact { id email phone address notes } }
 }
 """
@@ -163,17 +163,17 @@ async def test_other_encrypted_columns_and_account_emails_are_not_in_the_file(
     contact_id = await create_contact(runner, tenant_a, canaries())
     company = await runner(
         owner,
-        "mutation($i: CompanyInput!) { createCompany(input: $i) { company { id address } } }",
+        "mutation($i: CreateCompanyInput!) { createCompany(input: $i) { company { id address } } }",
         {"i": {"name": f"Plain Co {tag}", "address": address}},
     )
     assert company.errors is None, company.errors
     assert company.data["createCompany"]["company"]["address"] == address
     activity = await runner(
         owner,
-        "mutation($i: ActivityInput!) { createActivity(input: $i) { activity { id body } } }",
+        "mutation($i: CreateActivityInput!) { createActivity(input: $i) { activity { id body } } }",
         {
             "i": {
-                "kind": "note",
+                "kind": "NOTE",
                 "subject": "Call",
                 "body": body,
                 "contact": encode_id("Contact", contact_id),

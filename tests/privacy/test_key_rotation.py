@@ -38,7 +38,7 @@ from server.cli import app as cli_app
 from tests.support.world import Runner, TenantWorld, make_tenant
 
 CREATE = """
-mutation($input: ContactInput!) { createContact(input: $input) { contact { id } } }
+mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }
 """
 READ = "{ contacts(first: 50) { nodes { id email phone notes } } }"
 

@@ -68,7 +68,7 @@ def _nested(world: SyncWorld, c: SeededContact, role: Role) -> tuple[Any, Any, P
 
 
 UPDATE = (
-    'mutation($id: ID!) { updateContact(id: $id, input: {lifecycleStage: "customer"}) '
+    "mutation($id: ID!) { updateContact(id: $id, input: {lifecycleStage: CUSTOMER}) "
     "{ contact { id " + SELECTION + " } } }"
 )
 

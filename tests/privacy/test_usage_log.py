@@ -35,7 +35,8 @@ async def test_every_operation_records_one_usage_event_without_variables(
         user_agent="pytest-agent",
     )
     mutation = (
-        "mutation Create($input: ContactInput!) { createContact(input: $input) { contact { id } } }"
+        "mutation Create($input: CreateContactInput!) "
+        "{ createContact(input: $input) { contact { id } } }"
     )
     result = await execute_operation(
         runner.schema, ctx, mutation, {"input": {"email": canary}}, "Create"

@@ -1,7 +1,7 @@
 from auth.permissions import Role
 
 CREATE = """
-mutation($input: ContactInput!, $consents: [ConsentInput!]) {
+mutation($input: CreateContactInput!, $consents: [ConsentInput!]) {
   createContact(input: $input, consents: $consents) {
     contact { id firstName lastName email phone dateOfBirth lifecycleStage }
   }

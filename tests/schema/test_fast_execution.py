@@ -12,11 +12,15 @@ from schema.build import build_schema
 from schema.extensions import schema_extensions
 from server.execution import execute_operation
 
-CONTACT = """mutation($input: ContactInput!, $consents: [ConsentInput!]) {
+CONTACT = """mutation($input: CreateContactInput!, $consents: [ConsentInput!]) {
   createContact(input: $input, consents: $consents) { contact { id } } }"""
-COMPANY = "mutation($input: CompanyInput!) { createCompany(input: $input) { company { id } } }"
-DEAL = "mutation($input: DealInput!) { createDeal(input: $input) { deal { id } } }"
-ACTIVITY = "mutation($input: ActivityInput!) { createActivity(input: $input) { activity { id } } }"
+COMPANY = (
+    "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { company { id } } }"
+)
+DEAL = "mutation($input: CreateDealInput!) { createDeal(input: $input) { deal { id } } }"
+ACTIVITY = (
+    "mutation($input: CreateActivityInput!) { createActivity(input: $input) { activity { id } } }"
+)
 RESTRICT = "mutation($c: ID!) { restrictProcessing(contact: $c) { contact { id } } }"
 
 QUERIES = {
@@ -69,7 +73,7 @@ async def world(runner, services, tenant_a):
                                            "currency": "EUR", "company": company,
                                            "primaryContact": contact}},
                           ["createDeal", "deal"])  # fmt: skip
-        await make(ACTIVITY, {"input": {"kind": "note", "subject": f"Note {i}", "body": "secret",
+        await make(ACTIVITY, {"input": {"kind": "NOTE", "subject": f"Note {i}", "body": "secret",
                                         "contact": contact, "deal": deal}},
                    ["createActivity", "activity"])  # fmt: skip
     return tenant_a

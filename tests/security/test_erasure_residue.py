@@ -33,7 +33,7 @@ from tests.support.postgres import PostgresDatabase, dsn
 
 ERASED = "[erased]"
 CREATE_CONTACT = """
-mutation($input: ContactInput!) { createContact(input: $input) { contact { id } } }
+mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }
 """
 CREATE_DEAL = """
 mutation($title: String!, $c: ID) {
@@ -41,10 +41,10 @@ mutation($title: String!, $c: ID) {
 }
 """
 CREATE_ACTIVITY = """
-mutation($input: ActivityInput!) { createActivity(input: $input) { activity { id } } }
+mutation($input: CreateActivityInput!) { createActivity(input: $input) { activity { id } } }
 """
 UPDATE_ACTIVITY = """
-mutation($id: ID!, $input: ActivityInput!) { updateActivity(id: $id, input: $input) {
+mutation($id: ID!, $input: UpdateActivityInput!) { updateActivity(id: $id, input: $input) {
   activity { id } } }
 """
 GRANT = """
@@ -85,7 +85,7 @@ async def ok(demo: Demo, query: str, variables: dict[str, Any]) -> dict[str, Any
 
 
 async def note(demo: Demo, subject: str, body: str, **links: str) -> str:
-    fields = {"kind": "note", "subject": subject, "body": body, **links}
+    fields = {"kind": "NOTE", "subject": subject, "body": body, **links}
     data = await ok(demo, CREATE_ACTIVITY, {"input": fields})
     return data["createActivity"]["activity"]["id"]
 

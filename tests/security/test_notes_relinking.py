@@ -33,10 +33,12 @@ NOT_ERASED = {k: v for k, v in UNREADABLE.items() if k != "erased"}
 
 FIELDS = "id subject body contact { id } deal { id }"
 CREATE_ACTIVITY = f"""
-mutation($input: ActivityInput!) {{ createActivity(input: $input) {{ activity {{ {FIELDS} }} }} }}
+mutation($input: CreateActivityInput!) {{
+  createActivity(input: $input) {{ activity {{ {FIELDS} }} }}
+}}
 """
 UPDATE_ACTIVITY = f"""
-mutation($id: ID!, $input: ActivityInput!) {{
+mutation($id: ID!, $input: UpdateActivityInput!) {{
   updateActivity(id: $id, input: $input) {{ activity {{ {FIELDS} }} }}
 }}
 """
@@ -102,7 +104,7 @@ async def new_note(demo: Demo, **links: str) -> str:
         demo,
         Role.SALES,
         CREATE_ACTIVITY,
-        {"input": {"kind": "note", "subject": "Call", "body": BODY, **links}},
+        {"input": {"kind": "NOTE", "subject": "Call", "body": BODY, **links}},
     )
     return answer["data"]["createActivity"]["activity"]["id"]
 

@@ -39,7 +39,7 @@ mutation($input: SubmitPrivacyRequestInput!) {
 """
 CONFIRM = "mutation($t: String!) { confirmPrivacyRequest(token: $t) { ok message } }"
 CREATE_CONTACT = """
-mutation($input: ContactInput!) { createContact(input: $input) { contact { id } } }
+mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }
 """
 REQUESTS = "{ privacyRequests { id contactId verification verificationMethod status dueOn } }"
 

@@ -32,7 +32,7 @@ const CONTACTS = gql`
 `;
 
 const CREATE_CONTACT = gql`
-  mutation CreateContact($input: ContactInput!) {
+  mutation CreateContact($input: CreateContactInput!) {
     createContact(input: $input) {
       contact { id firstName lastName email lifecycleStage }
     }
@@ -109,7 +109,7 @@ const input = {
   firstName: 'Ada',
   lastName: `Client-${stamp}`,
   email: `ada.${stamp}@client.example`,
-  lifecycleStage: 'lead',
+  lifecycleStage: 'LEAD',
 };
 const created = await salesClient.client.mutate({
   mutation: CREATE_CONTACT,
