@@ -20,7 +20,7 @@ from privacy.sweep import seed_canary
 from tests.support.postgres import PostgresDatabase
 from tests.support.world import Runner, TenantWorld, make_tenant
 
-CREATE = "mutation($input: ContactInput!) { createContact(input: $input) { contact { id } } }"
+CREATE = "mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }"
 COMPANY = 'mutation { createCompany(input: {name: "Initech"}) { company { id } } }'
 PLACE = """
 mutation($reason: String!, $contact: ID, $company: ID, $reference: String) {

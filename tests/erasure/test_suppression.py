@@ -15,7 +15,7 @@ from tests.erasure.conftest import CREATE, DELETE, ERASE, Steps, codes
 from tests.support.world import Runner, TenantWorld
 
 LIFT = "mutation($r: ID!) { liftSuppression(request: $r) { contact entries } }"
-UPDATE = "mutation($id: ID!, $input: ContactInput!) { updateContact(id: $id, input: $input) { contact { id } } }"  # noqa: E501
+UPDATE = "mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) { contact { id } } }"  # noqa: E501
 EMAIL = "erased.person@example.com"
 PHONE = "+442071838750"
 

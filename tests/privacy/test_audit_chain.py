@@ -28,7 +28,7 @@ from privacy.audit import AuditSink
 from tests.support.postgres import PostgresDatabase, create_database
 from tests.support.world import Runner, TenantWorld, make_tenant
 
-CREATE = "mutation($i: ContactInput!) { createContact(input: $i) { contact { id } } }"
+CREATE = "mutation($i: CreateContactInput!) { createContact(input: $i) { contact { id } } }"
 READ = "{ contacts(first: 10) { nodes { id email } } }"
 CHAIN = "{ auditChain { verified entries firstBrokenEntry reason } }"
 ERASE = 'mutation($c: ID!) { eraseContact(contact: $c, reason: "asked") { contact { id } } }'
