@@ -158,7 +158,8 @@ async def build_export(
     on_progress: OnProgress | None = None,
 ) -> PrivacyExport | None:
     """Build one queued export; returns its row as finished (None if it is gone or
-    not queued). Never raises for a failed build: the row says `failed`."""
+    not queued). Never raises for a failed build: the row says `failed`; a build
+    cancelled at shutdown is marked `failed` too, and the cancellation goes on."""
     async with services.db.session(tenant_id) as session:
         export = await session.get(PrivacyExport, export_id)
         if export is None or export.status != "queued":
@@ -183,12 +184,14 @@ async def build_export(
         await _finish(services, export, path, body, now)
     except SubjectGone:
         await _fail(services, export, "the person no longer exists in this organisation")
-    except BaseException as exc:
+    except asyncio.CancelledError:
+        remove_file(str(path) if path else None)
+        await _fail(services, export, "the build was stopped: the server shut down")
+        raise
+    except Exception:
         remove_file(str(path) if path else None)
         log.exception("export %s failed", export_id)
         await _fail(services, export, "the package could not be built")
-        if not isinstance(exc, Exception):
-            raise  # cancelled at shutdown: marked failed, then let the task end
         return await _reload(services, tenant_id, export_id)
     if on_progress is not None:
         on_progress(100)

@@ -4,13 +4,16 @@ another tenant's exports apart from missing ones."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
+import pytest
 from sqlalchemy import select
 
 from auth.permissions import Role
 from core.services import Services
 from models import AuditEvent, PrivacyExport
+from privacy.export import jobs
 from privacy.request_rules import RequestKind
 from resolvers.global_ids import encode_id
 from tests.privacy.export.conftest import (
@@ -104,3 +107,27 @@ async def test_another_tenant_s_export_answers_exactly_like_a_missing_one(
     started = await runner(as_b, START, {"r": planted.request_gid})
     never = await runner(as_b, START, {"r": encode_id("PrivacyRequest", uuid.uuid4())})
     assert [e.formatted for e in started.errors] == [e.formatted for e in never.errors]
+
+
+async def test_shutdown_cancels_a_running_build_which_is_marked_failed_without_a_file(
+    services: Services,
+    runner: Runner,
+    tenant_a: TenantWorld,
+    planted: Planted,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reading = asyncio.Event()
+
+    async def slow_collect(*args: object, **kwargs: object) -> None:
+        reading.set()
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(jobs, "collect_contact", slow_collect)
+    started = await runner(tenant_a.principal(Role.ADMIN), START, {"r": planted.request_gid})
+    await asyncio.wait_for(reading.wait(), 5)
+    await services.background.stop(grace_s=0.01)
+    assert services.background.running == 0
+    (export,) = await exports(services, tenant_a)
+    assert encode_id("PrivacyExport", export.id) == started.data["startPrivacyExport"]["id"]
+    assert (export.status, export.file_path) == ("failed", None)
+    assert not any(services.settings.export_dir.glob("*.zip"))
