@@ -55,6 +55,23 @@ class SubjectKind(enum.Enum):
     def data_subject(self) -> Subject:
         return Subject.CONTACT if self is SubjectKind.CONTACT else Subject.ACCOUNT_HOLDER
 
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables a package of this kind is drawn from (its scope)."""
+        return SCOPE[self]
+
+
+SCOPE: dict[SubjectKind, tuple[str, ...]] = {
+    SubjectKind.CONTACT: (
+        "contact", "deal", "activity", "consent_event", "processing_event", "consent_state",
+        "privacy_request", "audit_subject",
+    ),
+    SubjectKind.ACCOUNT: (
+        "app_user", "membership", "tenant", "policy_acceptance", "privacy_request",
+        "audit_subject",
+    ),
+}  # fmt: skip
+
 
 class SubjectGone(LookupError):
     """The person the export is for no longer exists in this tenant."""
@@ -73,8 +90,7 @@ class ExportContent:
 
     @property
     def tables(self) -> list[str]:
-        records = [*self.data, *self.consent, *self.requests]
-        return list(dict.fromkeys(r.table for r in records))
+        return list(self.kind.tables)
 
     def redactions(self) -> list[dict[str, Any]]:
         return [

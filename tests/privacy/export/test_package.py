@@ -153,3 +153,10 @@ def test_consent_history_requests_and_access_log_are_included(
     assert [r["id"] for r in docs["requests.json"]["records"]] == [str(planted.request)]
     (access,) = docs["access_log.json"]["accesses"]
     assert (access["accessor"], access["categories_shown"]) == ("sales", ["EMAIL", "NAME"])
+
+
+def test_the_scope_names_every_table_the_package_is_drawn_from(package: bytes) -> None:
+    manifest = documents(unzip(package))["manifest.json"]
+    records = documents(unzip(package))["data.json"]["records"]
+    assert {r["table"] for r in records} <= set(manifest["scope"]["tables"])
+    assert "audit_subject" in manifest["scope"]["tables"]
