@@ -22,13 +22,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
-from models.audit import AuditEvent, AuditSubject, UsageEvent
+from models.audit import AuditEvent, AuditSubject
 from models.base import utcnow
+from models.db import ArrayInsert
 from privacy.audit_chain import chain_events
 from privacy.categories import DataCategory
 from privacy.purposes import Purpose
+from privacy.usage import write_usage
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,32 +83,13 @@ def _event(principal: Principal, action: str, detail: str, request_id: str,
                       detail, request_id, operation_name, now, principal.client_id)  # fmt: skip
 
 
-_SUBJECT_COLUMNS = (
-    "id", "tenant_id", "event_id", "subject_id", "actor_id", "categories_shown",
-    "categories_redacted", "purposes", "occurred_at",
+_SUBJECT_INSERT = ArrayInsert(
+    AuditSubject,
+    (("id", "uuid"), ("tenant_id", "uuid"), ("event_id", "uuid"), ("subject_id", "uuid"),
+     ("actor_id", "uuid"), ("categories_shown", "text"), ("categories_redacted", "text"),
+     ("purposes", "text"), ("occurred_at", "timestamptz")),
 )  # fmt: skip
-_SUBJECT_TYPES = ("uuid", "uuid", "uuid", "uuid", "uuid", "text", "text", "text", "timestamptz")
-_UNNEST_SUBJECTS = text(
-    f"INSERT INTO audit_subject ({', '.join(_SUBJECT_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(
-        f"CAST(:{c} AS {t}[])" for c, t in zip(_SUBJECT_COLUMNS, _SUBJECT_TYPES, strict=True)
-    )
-    + ")"
-)
-
-
-async def _write_subjects(session: AsyncSession, subjects: list[dict[str, Any]]) -> None:
-    """One row per request and subject. On PostgreSQL the rows travel as nine arrays in
-    one `INSERT ... SELECT unnest(...)` (a thousand-row page audited in about a tenth of
-    the time of a multi-row insert); row-level security still checks every row, in the
-    session's tenant scope. Elsewhere an ORM bulk insert, checked by the tenant guard."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        connection = await session.connection()
-        await connection.execute(
-            _UNNEST_SUBJECTS, {c: [row[c] for row in subjects] for c in _SUBJECT_COLUMNS}
-        )
-        return
-    await session.execute(insert(AuditSubject), subjects)
+"""One row per request and subject: a thousand-row page's audit as nine arrays."""
 
 
 async def write_rows(session: AsyncSession, rows: AuditRows, chain_key: bytes) -> None:
@@ -115,10 +98,8 @@ async def write_rows(session: AsyncSession, rows: AuditRows, chain_key: bytes) -
     if rows.events:
         await chain_events(session, chain_key, rows.tenant_id, rows.events, rows.subjects)
         await session.execute(insert(AuditEvent), rows.events)
-    if rows.subjects:
-        await _write_subjects(session, rows.subjects)
-    if rows.usage:
-        await session.execute(insert(UsageEvent), rows.usage)
+    await _SUBJECT_INSERT.write(session, rows.subjects)
+    await write_usage(session, rows.usage)
 
 
 class AuditBuffer:

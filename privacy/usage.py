@@ -1,16 +1,25 @@
 """Usage data (policy section 2.3): who called which operation, when, how long it took
 and how it ended, with the IP truncated and the user agent shortened. Variables and
-response data are never recorded."""
+response data are never recorded.
+
+The rows are written behind the request, in batches, with the read audit
+(privacy.audit.AuditSink, drained at shutdown), by one array insert per batch.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import DocumentNode, OperationDefinitionNode
 
+from models.audit import UsageEvent
 from models.base import utcnow
+from models.db import ArrayInsert
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def truncate_ip(ip: str | None) -> str | None:
@@ -61,3 +70,16 @@ def usage_row(
         "user_agent": (user_agent or "")[:256] or None,
         "occurred_at": utcnow(),
     }
+
+
+_USAGE_INSERT = ArrayInsert(
+    UsageEvent,
+    (("id", "uuid"), ("tenant_id", "uuid"), ("user_id", "uuid"), ("operation_name", "text"),
+     ("operation_type", "text"), ("duration_ms", "float8"), ("outcome", "text"),
+     ("ip_truncated", "text"), ("user_agent", "text"), ("occurred_at", "timestamptz")),
+)  # fmt: skip
+
+
+async def write_usage(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """A batch of usage rows (`usage_row`), one statement whatever their number."""
+    await _USAGE_INSERT.write(session, rows)

@@ -29,6 +29,7 @@ import pytest
 
 from core.services import Services
 from core.settings import Settings, load_settings
+from privacy.audit import AuditSink
 from tests.support.postgres import PostgresDatabase, create_database
 from tests.support.world import TenantWorld, make_tenant
 
@@ -156,6 +157,18 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     await bootstrap(services)
     yield services
     await services.close()
+
+
+@pytest.fixture
+async def sink(services: Services) -> AsyncIterator[AuditSink]:
+    """The write-behind read audit and usage sink, as the served app runs it (flushed
+    only when a test drains or stops it)."""
+    sink = services.extras["audit_sink"] = AuditSink(
+        services.db, services.settings.audit_key, interval=3600
+    )
+    sink.start()
+    yield sink
+    await sink.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ handed to the write-behind sink (as server/app.py runs it).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -38,16 +37,6 @@ FLOOR = {
     ("postgresql", "bearer"): {"begin": 1, "statements": 2, "prepares": 0, "commit": 1},
     ("postgresql", "cookie"): {"begin": 1, "statements": 2, "prepares": 0, "commit": 1},
 }
-
-
-@pytest.fixture
-async def sink(services: Services) -> AsyncIterator[AuditSink]:
-    sink = services.extras["audit_sink"] = AuditSink(
-        services.db, services.settings.audit_key, interval=3600
-    )
-    sink.start()
-    yield sink
-    await sink.stop()
 
 
 async def credential(services: Services, world: TenantWorld, kind: str) -> Credential:
