@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from auth.accounts import bootstrap
+from auth.permissions import Role
 from core.services import Services
 from core.settings import Settings
 from models import PrivacyExport
@@ -40,9 +41,11 @@ async def scoped_count(conn: asyncpg.Connection, tenant: uuid.UUID) -> int:
         return int(await conn.fetchval("SELECT count(*) FROM privacy_export"))
 
 
-async def test_exports_are_built_and_purged_under_rls_and_invisible_to_another_tenant(
+async def test_exports_and_self_exports_work_under_rls_and_stay_behind_the_tenant_wall(
     pg_services: Services, pg_database: PostgresDatabase
 ) -> None:
+    """One database for the whole story (creating one costs seconds): a contact's
+    export, the wall around it, its purge, and an account holder's self-export."""
     a = await make_tenant(pg_services, "Acme PG")
     b = await make_tenant(pg_services, "Globex PG")
     planted = await plant(pg_services, a)
@@ -72,3 +75,14 @@ async def test_exports_are_built_and_purged_under_rls_and_invisible_to_another_t
         later = row.expires_at + timedelta(seconds=1)
         assert await purge_expired_exports(session, now=later, dry_run=False) == 1
         await session.commit()
+
+    me = b.principal(Role.SUPPORT)
+    runner = Runner(pg_services)
+    started = await runner(me, "mutation { exportMyData { id } }")
+    assert started.errors is None, started.errors
+    await pg_services.background.wait()
+    status = await runner(
+        me, "query($id: ID!) { myDataExport(id: $id) { status } }",
+        {"id": started.data["exportMyData"]["id"]},
+    )  # fmt: skip
+    assert status.data["myDataExport"]["status"] == "DONE"
