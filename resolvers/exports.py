@@ -49,8 +49,6 @@ class ExportRow:
     finished_at: datetime | None
     expires_at: datetime | None
     downloaded_at: datetime | None
-    subject_state: None = None
-    subject_id: None = None
 
     @property
     def gid(self) -> str:

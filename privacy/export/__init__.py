@@ -10,6 +10,7 @@
 - `processing`: processing.json, generated from the data map.
 - `package`: the ZIP (manifest with hashes, JSON files validated against the committed
   JSON Schemas in `schemas/`, the CSV).
-- `storage`, `links`, `jobs`: the file on disk and its expiry, the signed download
-  link, and the background build.
+- `schemas`: the committed JSON Schemas (`schemas/*.schema.json`) and their validator.
+- `storage`, `links`, `jobs`, `audit`: the file on disk and its expiry (and deletion on
+  erasure), the signed download link, the background build, and their audit events.
 """
