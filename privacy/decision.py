@@ -3,7 +3,9 @@
 Pure functions over three inputs: the caller (permissions and purposes, fixed per
 request), the field's declared policy, and the data subject's consent and processing
 state. `RequestPolicy` memoises decisions per request so a 1,000-row page costs a few
-dict lookups per cell, not a decision each.
+dict lookups per cell, not a decision each. Given a `trace` list, `decide` also
+records each check it makes as a `Step` (the `explainAccess` query, issue 14): the
+explanation is this function's own path, never a second copy of the rule.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from privacy.purposes import PURPOSES, LawfulBasis, Purpose
 
 
 class Reason(enum.Enum):
+    """Why a value was masked or redacted: the `reason` of every `extensions.redactions`
+    entry, and the GraphQL enum `RedactionReason` (described by REASON_TEXT)."""
+
     MISSING_PERMISSION = "MISSING_PERMISSION"
     PURPOSE_NOT_PERMITTED = "PURPOSE_NOT_PERMITTED"
     NO_CONSENT = "NO_CONSENT"
@@ -34,6 +39,26 @@ class Reason(enum.Enum):
     OTHER_PERSON = "OTHER_PERSON"
     """Subject access: the value is about someone other than the person receiving their
     own data (another contact named in a shared activity)."""
+
+
+REASON_TEXT: dict[Reason, str] = {
+    Reason.MISSING_PERMISSION: "Your role lacks the permission that reads this field "
+    "(masked: your role may see a partial value only).",
+    Reason.PURPOSE_NOT_PERMITTED: "The purpose this request is processed under does not "
+    "use this kind of data.",
+    Reason.NO_CONSENT: "The person has not given consent for the purpose, and the purpose "
+    "needs it.",
+    Reason.CONSENT_WITHDRAWN: "The person withdrew their consent for the purpose.",
+    Reason.PROCESSING_RESTRICTED: "Processing of the person's data is restricted: it is "
+    "kept, not used.",
+    Reason.OBJECTED: "The person objected to processing for the purpose.",
+    Reason.ERASED: "The person's data was erased.",
+    Reason.NOT_PERMITTED_FOR_PURPOSE: "Not available under this request's purpose (the "
+    "person's choices are shown only to roles that may read consent).",
+    Reason.OTHER_PERSON: "About someone other than the person receiving their own data.",
+}
+"""Each reason in plain words: the SDL's description of each `RedactionReason` value,
+which the docs pane, generated clients and GraphiQL's redactions panel show."""
 
 
 SUBJECT_REASONS = frozenset({
@@ -91,6 +116,49 @@ class SubjectState:
 NO_RECORDS = SubjectState()
 
 
+class Check(enum.Enum):
+    """One check `decide` makes, in the order it makes them (described by CHECK_TEXT)."""
+
+    PERMISSION = "PERMISSION"
+    MASK_PERMISSION = "MASK_PERMISSION"
+    PURPOSE_USES_CATEGORY = "PURPOSE_USES_CATEGORY"
+    SUBJECT_BOUND = "SUBJECT_BOUND"
+    ERASURE = "ERASURE"
+    RESTRICTION = "RESTRICTION"
+    LAWFUL_BASIS = "LAWFUL_BASIS"
+    DISCLOSURE = "DISCLOSURE"
+
+
+CHECK_TEXT: dict[Check, str] = {
+    Check.PERMISSION: "Your role holds the field's read permission.",
+    Check.MASK_PERMISSION: "Without it, your role holds the permission that sees it masked.",
+    Check.PURPOSE_USES_CATEGORY: "The request's purpose uses the field's category of data "
+    "(one step per purpose).",
+    Check.SUBJECT_BOUND: "Passed: the field is not about a person whose consent and "
+    "processing state count (no further checks).",
+    Check.ERASURE: "The person's data is not erased.",
+    Check.RESTRICTION: "Processing of the person's data is not restricted.",
+    Check.LAWFUL_BASIS: "The purpose has a lawful basis for this person: consent where it "
+    "needs consent, else its basis on record or its default, and no objection that counts.",
+    Check.DISCLOSURE: "A reason that comes from the person is told only to roles that may "
+    "read consent.",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    check: Check
+    passed: bool
+    purpose: Purpose | None = None
+    reason: Reason | None = None
+    """Why the check failed (None when it passed)."""
+    basis: str | None = None
+    """LAWFUL_BASIS: the lawful basis the purpose relies on for this person."""
+
+
+Trace = list[Step]
+
+
 class Verdict(enum.Enum):
     SHOW = "show"
     MASK = "mask"
@@ -114,56 +182,95 @@ MASK = Decision(Verdict.MASK, Reason.MISSING_PERMISSION)
 NOT_PERMITTED = Decision(Verdict.REDACT, Reason.NOT_PERMITTED_FOR_PURPOSE)
 
 
-def purpose_obstacle(purpose: Purpose, state: SubjectState) -> Reason | None:
+def purpose_obstacle(
+    purpose: Purpose, state: SubjectState, trace: Trace | None = None
+) -> Reason | None:
     """Why `purpose` has no lawful basis for this subject, or None if it has one."""
+    obstacle, basis = _lawful_basis(purpose, state)
+    if trace is not None:
+        trace.append(Step(Check.LAWFUL_BASIS, obstacle is None, purpose, obstacle, basis))
+    return obstacle
+
+
+def _lawful_basis(purpose: Purpose, state: SubjectState) -> tuple[Reason | None, str | None]:
+    """(why the purpose has no lawful basis for this subject or None, the basis it relies on)."""
     rule = PURPOSES[purpose]
     standing = state.purposes.get(purpose)
     if standing is None:
         standing = PurposeStanding()
     if rule.requires_consent:
         if standing.status is None:
-            return Reason.NO_CONSENT
+            return Reason.NO_CONSENT, None
         if standing.status == "withdrawn":
-            return Reason.CONSENT_WITHDRAWN
-        return Reason.OBJECTED if standing.objected else None
+            return Reason.CONSENT_WITHDRAWN, None
+        given = standing.lawful_basis or LawfulBasis.CONSENT.value
+        return (Reason.OBJECTED if standing.objected else None), given
     if standing.status == "withdrawn":
-        return Reason.CONSENT_WITHDRAWN
+        return Reason.CONSENT_WITHDRAWN, None
     basis = standing.lawful_basis or (rule.default_basis.value if rule.default_basis else None)
     if basis is None:
-        return Reason.NO_CONSENT
+        return Reason.NO_CONSENT, None
     objectable = rule.objection_absolute or basis == LawfulBasis.LEGITIMATE_INTEREST.value
-    return Reason.OBJECTED if standing.objected and objectable else None
+    return (Reason.OBJECTED if standing.objected and objectable else None), basis
 
 
-def caller_access(permissions: frozenset[Permission], policy: FieldPolicy) -> Decision:
-    if policy.permission in permissions:
+def caller_access(
+    permissions: frozenset[Permission], policy: FieldPolicy, trace: Trace | None = None
+) -> Decision:
+    held = policy.permission in permissions
+    if trace is not None:
+        trace.append(
+            Step(Check.PERMISSION, held, reason=None if held else Reason.MISSING_PERMISSION)
+        )
+    if held:
         return SHOW
     if policy.mask is not None and policy.mask_permission in permissions:
+        if trace is not None:
+            trace.append(Step(Check.MASK_PERMISSION, True))
         return MASK
     return Decision(Verdict.REDACT, Reason.MISSING_PERMISSION)
 
 
 def subject_obstacle(
-    purposes: Iterable[Purpose], category: DataCategory, state: SubjectState
+    purposes: Iterable[Purpose],
+    category: DataCategory,
+    state: SubjectState,
+    trace: Trace | None = None,
 ) -> Reason | None:
     """Why none of the caller's purposes may use `category` of this subject, or None.
 
     The caller's own reason (no purpose uses the category) comes first, so it never
     depends on the subject; then erasure, restriction and the purposes' standings."""
-    applicable = [p for p in purposes if category in PURPOSES[p].categories]
+    applicable = []
+    for purpose in purposes:
+        uses = category in PURPOSES[purpose].categories
+        if uses:
+            applicable.append(purpose)
+        if trace is not None:
+            reason = None if uses else Reason.PURPOSE_NOT_PERMITTED
+            trace.append(Step(Check.PURPOSE_USES_CATEGORY, uses, purpose, reason))
     if not applicable:
         return Reason.PURPOSE_NOT_PERMITTED
+    if trace is not None:
+        trace.append(Step(Check.ERASURE, not state.erased, reason=_if(state.erased, Reason.ERASED)))
     if state.erased:
         return Reason.ERASED
+    if trace is not None:
+        restricted = _if(state.restricted, Reason.PROCESSING_RESTRICTED)
+        trace.append(Step(Check.RESTRICTION, not state.restricted, reason=restricted))
     if state.restricted:
         return Reason.PROCESSING_RESTRICTED
     first: Reason | None = None
     for purpose in applicable:
-        obstacle = purpose_obstacle(purpose, state)
+        obstacle = purpose_obstacle(purpose, state, trace)
         if obstacle is None:
             return None
         first = first or obstacle
     return first
+
+
+def _if(condition: bool, reason: Reason) -> Reason | None:
+    return reason if condition else None
 
 
 def decide(
@@ -171,20 +278,26 @@ def decide(
     purposes: tuple[Purpose, ...],
     policy: FieldPolicy,
     state: SubjectState | None,
+    trace: Trace | None = None,
 ) -> Decision:
     """The caller half first (permission, then whether the request's purpose uses the
     category at all), then the subject half. A reason that comes from the person is
     given in detail only to callers holding CONSENT_READ; everyone else gets
-    NOT_PERMITTED_FOR_PURPOSE, which says nothing about the person's choices."""
-    access = caller_access(permissions, policy)
+    NOT_PERMITTED_FOR_PURPOSE, which says nothing about the person's choices.
+    Each check made is appended to `trace` when one is given."""
+    access = caller_access(permissions, policy, trace)
     if access.verdict is Verdict.REDACT:
         return access
     if state is None or not policy.subject_bound:
+        if trace is not None:
+            trace.append(Step(Check.SUBJECT_BOUND, True))
         return access
-    obstacle = subject_obstacle(purposes, policy.category, state)
+    obstacle = subject_obstacle(purposes, policy.category, state, trace)
     if obstacle is None:
         return access
     if obstacle in SUBJECT_REASONS and Permission.CONSENT_READ not in permissions:
+        if trace is not None:
+            trace.append(Step(Check.DISCLOSURE, False, reason=Reason.NOT_PERMITTED_FOR_PURPOSE))
         return NOT_PERMITTED
     return Decision(Verdict.REDACT, obstacle)
 
