@@ -14,14 +14,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from auth.passwords import hash_password
 from auth.permissions import Role
 from core.services import Services
-from models import Membership, PolicyAcceptance, PolicyVersion, Tenant, User
+from models import (
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    Membership,
+    PolicyAcceptance,
+    PolicyVersion,
+    Tenant,
+    User,
+)
 from models.base import utcnow
 from models.db import enter_tenant
 
@@ -176,6 +186,18 @@ async def add_membership(
 ) -> None:
     session.add(Membership(tenant_id=tenant_id, user_id=user_id, role=role.value))
     await session.flush()
+
+
+async def release_member_records(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """The records a member owns or wrote stay, without an owner or author (a member
+    removed from the tenant, or an account deleted), in the session's tenant."""
+    for model in (Contact, Company, Deal):
+        await session.execute(
+            update(model).where(col(model.owner_id) == user_id).values(owner_id=None)
+        )
+    await session.execute(
+        update(Activity).where(col(Activity.author_id) == user_id).values(author_id=None)
+    )
 
 
 async def bootstrap(services: Services) -> None:

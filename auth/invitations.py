@@ -24,9 +24,9 @@ from auth.accounts import AccountTenant, add_membership, create_user
 from auth.passwords import verify_password
 from auth.permissions import Role
 from auth.sign_in import invalid_credentials
-from auth.sign_up import require_adult, require_policy_accepted, require_strong_password
+from auth.sign_up import check_new_holder
 from core import mail
-from core.errors import AppError, Code, bad_input
+from core.errors import AppError, Code
 from core.mail import send_after_commit
 from core.services import Services
 from models import Invitation, Membership, Tenant, User
@@ -97,20 +97,6 @@ class Joined:
     role: Role
 
 
-def check_new_account(data: Acceptance, email: str) -> tuple[str, int]:
-    """The sign-up rules for a person without an account; refusals before any write.
-    The password and the birth year (the only part of the date that is kept)."""
-    require_policy_accepted(data.accept_privacy_policy)
-    born = data.date_of_birth
-    if born is None:
-        raise bad_input("dateOfBirth is required to create an account.", "dateOfBirth")
-    require_adult(born)
-    if data.password is None:
-        raise bad_input("Choose a password to create your account.", "password")
-    require_strong_password(data.password, email)
-    return data.password, born.year
-
-
 async def accept_invitation(
     services: Services,
     data: Acceptance,
@@ -165,11 +151,17 @@ async def accept_invitation(
                     raise invalid_credentials()
             user_id = user.id
         else:
-            password, birth_year = check_new_account(data, email)
+            password, birth_year = check_new_holder(
+                email=email,
+                password=data.password,
+                date_of_birth=data.date_of_birth,
+                accept_privacy_policy=data.accept_privacy_policy,
+            )
             display_name = data.display_name or found.display_name or email.split("@", 1)[0]
             created = await create_user(
                 services, session, email, display_name, password, birth_year
             )
+            created.email_verified_at = now  # the invitation's link reached this address
             user_id = created.id
             welcome = mail.welcome(to=email, display_name=display_name)
         already = (

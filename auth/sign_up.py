@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from auth.account_tokens import LinkKind, issue_link, link_url
 from auth.accounts import add_membership, create_tenant, create_user, is_adult
 from auth.passwords import hash_password, password_problem
 from auth.permissions import Role
@@ -72,15 +73,35 @@ class SignUp:
     marketing_opt_in: bool
 
 
+def check_new_holder(
+    *, email: str, password: str | None, date_of_birth: date | None, accept_privacy_policy: bool
+) -> tuple[str, int]:
+    """The rules every account is created under, whether by sign-up or by accepting an
+    invitation: the privacy policy acknowledged (section 12), 18 or older (section 10),
+    a strong password. Refusals happen before anything is written. Returns the password
+    and the birth year (the only part of the date that is kept)."""
+    require_policy_accepted(accept_privacy_policy)
+    if date_of_birth is None:
+        raise bad_input("dateOfBirth is required to create an account.", "dateOfBirth")
+    require_adult(date_of_birth)
+    if password is None:
+        raise bad_input("Choose a password to create your account.", "password")
+    require_strong_password(password, email)
+    return password, date_of_birth.year
+
+
 def check_sign_up(data: SignUp) -> None:
-    require_policy_accepted(data.accept_privacy_policy)
     if data.marketing_opt_in:
         raise bad_input(
             "Ledgerline sends no marketing to account holders; marketingOptIn must be false.",
             "marketingOptIn",
         )
-    require_adult(data.date_of_birth)
-    require_strong_password(data.password, data.email)
+    check_new_holder(
+        email=data.email,
+        password=data.password,
+        date_of_birth=data.date_of_birth,
+        accept_privacy_policy=data.accept_privacy_policy,
+    )
 
 
 async def holder_address(services: Services, email: str) -> str | None:
@@ -97,7 +118,8 @@ async def holder_address(services: Services, email: str) -> str | None:
 
 async def sign_up(services: Services, data: SignUp) -> None:
     """A tenant, its owner and the policy acceptance in one transaction, and a welcome
-    mail; no credentials (the new owner signs in with logIn).
+    mail with the single-use link that verifies the address (`verifyEmail`); no
+    credentials (the new owner signs in with logIn).
 
     An address that already has an account: nothing is created, its holder is told by
     mail, and the caller gets the very same answer after the same password-hash work
@@ -117,7 +139,14 @@ async def sign_up(services: Services, data: SignUp) -> None:
             services, session, email, data.display_name, data.password, data.date_of_birth.year
         )
         await add_membership(session, tenant.id, user.id, Role.OWNER)
-        send_after_commit(session, services, mail.welcome(to=email, display_name=data.display_name))
+        token, link = await issue_link(session, user_id=user.id, kind=LinkKind.EMAIL_VERIFICATION)
+        welcome = mail.welcome(
+            to=email,
+            display_name=data.display_name,
+            verification_link=link_url(services, LinkKind.EMAIL_VERIFICATION, token),
+            expires_at=link.expires_at,
+        )
+        send_after_commit(session, services, welcome)
         try:
             await session.commit()
         except IntegrityError:

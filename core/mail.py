@@ -58,8 +58,21 @@ class Mail:
 # --- the messages -------------------------------------------------------------------
 
 
-def welcome(*, to: str, display_name: str) -> Mail:
-    """To a new account holder, after sign-up (or an accepted invitation)."""
+def welcome(
+    *,
+    to: str,
+    display_name: str,
+    verification_link: str | None = None,
+    expires_at: datetime | None = None,
+) -> Mail:
+    """To a new account holder, after sign-up (with the single-use link that verifies
+    the address) or an accepted invitation (whose link already proved it)."""
+    verify = (
+        "Please confirm that this address is yours with this link (it works once, until "
+        f"{expires_at:%Y-%m-%d %H:%M} UTC):\n\n{verification_link}\n\n"
+        if verification_link and expires_at
+        else ""
+    )
     return Mail(
         kind="welcome",
         to=to,
@@ -68,8 +81,60 @@ def welcome(*, to: str, display_name: str) -> Mail:
             f"Hello {display_name},\n\n"
             "your Ledgerline account is ready. Sign in with this email address and the "
             "password you chose.\n\n"
+            f"{verify}"
             "If you did not create this account, reply to this message and we will "
             "remove it.\n"
+        ),
+    )
+
+
+def email_change_verification(*, to: str, link: str, expires_at: datetime) -> Mail:
+    """To the new sign-in address an account holder asked for: the single-use link that
+    makes it the account's address (until then the old one keeps working)."""
+    return Mail(
+        kind="email_change_verification",
+        to=to,
+        subject="Confirm your new Ledgerline sign-in address",
+        text=(
+            "Hello,\n\n"
+            "a Ledgerline account asked to use this address to sign in. Confirm it with "
+            f"this link (it works once, until {expires_at:%Y-%m-%d %H:%M} UTC):\n\n"
+            f"{link}\n\n"
+            "Nothing changes until you do. If you did not ask for this, ignore this message.\n"
+        ),
+    )
+
+
+def email_change_requested(*, to: str) -> Mail:
+    """To the current sign-in address when its holder asks to change it (the new
+    address is not named)."""
+    return Mail(
+        kind="email_change_requested",
+        to=to,
+        subject="A change of your Ledgerline sign-in address was requested",
+        text=(
+            "Hello,\n\n"
+            "someone signed in to your Ledgerline account asked to change its sign-in "
+            "address. This address keeps working until the new one is confirmed.\n\n"
+            "If it was not you, reset your password now: that also signs out every session.\n"
+        ),
+    )
+
+
+def password_reset(*, to: str, link: str, expires_at: datetime) -> Mail:
+    """To an account's address when a reset was requested for it (the token is only
+    in this mail). An address with no account gets nothing."""
+    return Mail(
+        kind="password_reset",
+        to=to,
+        subject="Reset your Ledgerline password",
+        text=(
+            "Hello,\n\n"
+            "a password reset was requested for the Ledgerline account with this address. "
+            f"Choose a new password with this link (it works once, until "
+            f"{expires_at:%Y-%m-%d %H:%M} UTC):\n\n{link}\n\n"
+            "Resetting signs out every session of the account. If you did not ask for "
+            "this, ignore this message: your password stays as it is.\n"
         ),
     )
 

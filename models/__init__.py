@@ -1,5 +1,6 @@
 """All tables, imported once so the metadata is complete wherever models are used."""
 
+from models.account_self import AccountChoiceEvent, AccountToken
 from models.accounts import AuthSession, Membership, PolicyAcceptance, PolicyVersion, User
 from models.activities import Activity
 from models.apps import (
@@ -23,6 +24,8 @@ from models.privacy_requests import PrivacyRequest
 from models.tenancy import Tenant, TenantKey
 
 __all__ = [
+    "AccountChoiceEvent",
+    "AccountToken",
     "Activity",
     "AuditChainHead",
     "AppInstallation",

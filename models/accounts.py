@@ -28,6 +28,9 @@ class User(SQLModel, table=True):
     policy_version: str = Field(max_length=32)
     created_at: datetime = timestamp_field()
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the holder proved they receive mail at `email` (a link from sign-up, an
+    invitation, a password reset or a change of address); None: not yet."""
 
 
 class Membership(SQLModel, table=True):

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import TenantScoped, timestamp_field
+from models.base import TenantScoped, UTCDateTime, timestamp_field
 
 CONSENT_STATUSES = ("granted", "withdrawn", "objected", "objection_withdrawn")
 PROCESSING_KINDS = ("restricted", "restriction_lifted", "erased")
@@ -69,3 +69,6 @@ class ProcessingEvent(TenantScoped, table=True):
     reason: str | None = Field(default=None, max_length=500)
     recorded_by: uuid.UUID | None = None
     recorded_at: datetime = timestamp_field()
+    subject_informed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """restriction_lifted: when the person was told the restriction would be lifted
+    (GDPR Art. 18(3): before it is)."""

@@ -166,7 +166,7 @@ async def enter_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
 
 
 async def enter_scope(
-    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID | None
+    session: AsyncSession, tenant_id: uuid.UUID | None, user_id: uuid.UUID | None
 ) -> None:
     """As `enter_tenant`, with the acting user too: a request whose tenant is known
     only once its credential is read (a session cookie) enters it here."""

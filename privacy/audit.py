@@ -305,6 +305,32 @@ def app_uninstalled(buffer: AuditBuffer, *, installation_id: uuid.UUID, client_i
     buffer.record("app_uninstalled", f"installation {installation_id} app {client_id}")
 
 
+def processing_restricted(buffer: AuditBuffer, *, contact_id: uuid.UUID) -> None:
+    buffer.record("processing_restricted", f"contact {contact_id}")
+
+
+def restriction_lifted(buffer: AuditBuffer, *, contact_id: uuid.UUID, informed_at: Any) -> None:
+    """Lifted, with a reason (kept in the history, not here), after the person was told
+    (`informed_at`, GDPR Art. 18(3))."""
+    buffer.record("restriction_lifted", f"contact {contact_id} person informed {informed_at}")
+
+
+def account_deleted(buffer: AuditBuffer, *, user_id: uuid.UUID, memberships: int) -> None:
+    """An account holder deleted their own account (recorded in each of its tenants):
+    its opaque id and how many memberships ended, nothing else about the person."""
+    buffer.record("account_deleted", f"account {user_id} memberships {memberships}")
+
+
+def sale_sharing_objection(
+    buffer: AuditBuffer, *, user_id: uuid.UUID, source: str, event_id: uuid.UUID
+) -> None:
+    """An account holder objected to the sale or sharing of their account data
+    (`source`: gpc or account_settings)."""
+    buffer.record(
+        "account_sale_sharing_objected", f"account {user_id} source {source} event {event_id}"
+    )
+
+
 class AuditSink:
     """Write-behind for read audit: one transaction per tenant per interval, whose
     entries are chained under one lock of the tenant's chain head."""

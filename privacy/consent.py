@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
@@ -35,6 +36,16 @@ class ConsentRecord:
     evidence: str | None = None
 
 
+def objected_after(objected: bool, status: str) -> bool:
+    """Whether the person objects once a change of `status` is folded in: an objection
+    stands until it is withdrawn (contacts and account holders alike)."""
+    if status == "objected":
+        return True
+    if status == "objection_withdrawn":
+        return False
+    return objected
+
+
 def derive_state(events: list[ConsentEvent]) -> tuple[str | None, str | None, bool]:
     """Fold a (time-ordered) history into (status, lawful basis, objected)."""
     status: str | None = None
@@ -44,10 +55,7 @@ def derive_state(events: list[ConsentEvent]) -> tuple[str | None, str | None, bo
         if event.status in ("granted", "withdrawn"):
             status = event.status
             basis = event.lawful_basis or basis
-        elif event.status == "objected":
-            objected = True
-        elif event.status == "objection_withdrawn":
-            objected = False
+        objected = objected_after(objected, event.status)
     return status, basis, objected
 
 
@@ -148,7 +156,9 @@ async def set_restriction(
     restricted: bool,
     reason: str | None,
     actor: uuid.UUID | None,
+    informed_at: datetime | None = None,
 ) -> None:
+    """Restrict, or lift a restriction (`informed_at`: when the person was told)."""
     contact.restricted = restricted
     contact.updated_at = utcnow()
     session.add(
@@ -158,6 +168,7 @@ async def set_restriction(
             kind="restricted" if restricted else "restriction_lifted",
             reason=reason,
             recorded_by=actor,
+            subject_informed_at=informed_at,
         )
     )
     await session.flush()

@@ -365,6 +365,28 @@ _TABLES: tuple[TableMap, ...] = (
         created_at=meta(exported=True, erasure=Erasure.DELETE_ROW),
         last_login_at=meta("when you last signed in", exported=True,
                            erasure=Erasure.DELETE_ROW),
+        email_verified_at=meta("when you confirmed your email address", exported=True,
+                               erasure=Erasure.DELETE_ROW),
+    ),
+    _table(
+        "account_token", "Single-use links to verify an address or reset a password",
+        "2.1", Subject.ACCOUNT_HOLDER, (Retention.SESSION,), (ServicePurpose.SECURITY,),
+        id=meta(), user_id=meta(erasure=Erasure.DELETE_ROW), kind=meta(),
+        token_hash=meta(erasure=Erasure.DELETE_ROW),
+        new_email_enc=enc(C.EMAIL, "a new email address waiting for confirmation",
+                          erasure=Erasure.DELETE_ROW, exported=False,
+                          purposes=(ServicePurpose.ACCOUNT, ServicePurpose.SECURITY)),
+        new_email_bidx=plain(C.EMAIL, BLIND_INDEX, erasure=Erasure.DELETE_ROW, exported=False),
+        created_at=meta(), expires_at=meta(), used_at=meta(),
+    ),
+    _table(
+        "account_choice_event", "Your privacy choices about your account (opt-out of sale or "
+        "sharing)",
+        "2.1", Subject.ACCOUNT_HOLDER, (Retention.AUDIT,), _PRIVACY,
+        id=meta(), user_id=meta(exported=True), purpose=meta(exported=True),
+        status=plain(C.PRIVACY_CHOICES, CHOICE_FLAG, "your opt-out of sale or sharing",
+                     erasure=Erasure.KEEP),
+        source=meta(exported=True), recorded_at=meta(exported=True),
     ),
     _table(
         "membership", "Members of a tenant and their roles",
@@ -510,6 +532,8 @@ _TABLES: tuple[TableMap, ...] = (
                      erasure=Erasure.SHELL),
         recorded_by=meta(), recorded_at=meta(exported=True),
         created_at=meta(), updated_at=meta(),
+        subject_informed_at=meta("when you were told before a restriction was lifted",
+                                 exported=True),
     ),
     # -- section 2.3: usage data ---------------------------------------------------------
     _table(

@@ -12,6 +12,7 @@ import uuid
 from datetime import date
 
 from privacy.audit import AuditBuffer
+from privacy.categories import DataCategory
 
 
 def privacy_request_received(
@@ -46,3 +47,17 @@ def privacy_request_completed(buffer: AuditBuffer, *, request_id: uuid.UUID) -> 
 
 def privacy_request_refused(buffer: AuditBuffer, *, request_id: uuid.UUID) -> None:
     buffer.record("privacy_request_refused", f"request {request_id}")
+
+
+def privacy_request_rectified(
+    buffer: AuditBuffer,
+    *,
+    request_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    categories: list[DataCategory],
+) -> None:
+    """A rectification applied: the categories corrected, never the values."""
+    names = ",".join(sorted(c.name for c in categories))
+    buffer.record(
+        "privacy_request_rectified", f"request {request_id} contact {contact_id} categories {names}"
+    )

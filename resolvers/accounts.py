@@ -72,6 +72,7 @@ class MeRow:
     policy_version: str
     created_at: datetime
     last_login_at: datetime | None
+    email_verified_at: datetime | None
     current_tenant: TenantRow
     role: Role
     permissions: list[Permission]
@@ -129,6 +130,7 @@ async def load_me(services: Services, principal: Principal, *, holder: bool = Fa
         policy_version=user.policy_version,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
+        email_verified_at=user.email_verified_at,
         current_tenant=current.tenant,
         role=principal.role,
         permissions=sorted(principal.permissions, key=lambda p: p.value),
@@ -195,7 +197,7 @@ def _set_cookies(ctx: RequestContext, secret: str) -> None:
     )
 
 
-def _clear_cookies(ctx: RequestContext) -> None:
+def clear_cookies(ctx: RequestContext) -> None:
     secure = ctx.services.settings.secure_cookies
     response = ctx.require_response()
     response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True)
@@ -249,5 +251,5 @@ async def log_out(ctx: RequestContext) -> bool:
     """Revoke the current session (cookie session or refresh family) and clear cookies."""
     ended = await auth_sign_in.log_out(ctx.services, ctx.principal)
     if ctx.response is not None:
-        _clear_cookies(ctx)
+        clear_cookies(ctx)
     return ended

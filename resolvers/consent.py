@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import strawberry
 from sqlalchemy import select
@@ -11,9 +12,10 @@ from sqlmodel import col
 from core.context import RequestContext
 from core.errors import bad_input, forbidden
 from models import ConsentEvent, ConsentState
+from models.base import utcnow
 from privacy import audit
 from privacy import consent as service
-from resolvers import erasure
+from resolvers import erasure, validation
 from resolvers.contacts import load_contact_model, reload_contact
 from resolvers.rows import ContactRow
 
@@ -74,16 +76,34 @@ async def record(
     return await reload_contact(ctx, contact.id)
 
 
-async def restrict(
-    ctx: RequestContext, contact_gid: str, restricted: bool, reason: str | None
-) -> ContactRow:
+async def restrict(ctx: RequestContext, contact_gid: str, reason: str | None) -> ContactRow:
     contact = await load_contact_model(ctx, contact_gid)
+    await service.set_restriction(ctx.db, contact, True, reason, ctx.require_principal().user_id)
+    audit.processing_restricted(ctx.audit, contact_id=contact.id)
+    return await reload_contact(ctx, contact.id)
+
+
+async def lift_restriction(
+    ctx: RequestContext, contact_gid: str, reason: str | None, informed_at: datetime | None
+) -> ContactRow:
+    """Issue 10 and GDPR Art. 18(3): lifting needs its reason, and the person must have
+    been told before it happens (`informed_at`, recorded in the history). Another
+    tenant's contact answers NOT_FOUND before the input is looked at."""
+    contact = await load_contact_model(ctx, contact_gid)
+    text = validation.text(reason, "reason", 500, required=True)
+    if informed_at is None:
+        raise bad_input(
+            "Tell the person before lifting the restriction, and give when (personInformedAt).",
+            "personInformedAt",
+        )
+    if informed_at.tzinfo is None:
+        raise bad_input("personInformedAt needs a UTC offset.", "personInformedAt")
+    if informed_at > utcnow():
+        raise bad_input("personInformedAt is in the future.", "personInformedAt")
     await service.set_restriction(
-        ctx.db, contact, restricted, reason, ctx.require_principal().user_id
+        ctx.db, contact, False, text, ctx.require_principal().user_id, informed_at
     )
-    ctx.audit.record(
-        "processing_restricted" if restricted else "restriction_lifted", f"contact {contact.id}"
-    )
+    audit.restriction_lifted(ctx.audit, contact_id=contact.id, informed_at=informed_at)
     return await reload_contact(ctx, contact.id)
 
 

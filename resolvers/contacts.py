@@ -25,6 +25,7 @@ from models.base import utcnow
 from models.contacts import LIFECYCLE_STAGES
 from privacy import minors
 from privacy.audit import CONSENT_EVENTS
+from privacy.categories import DataCategory
 from privacy.consent import ConsentRecord, append_consent
 from privacy.decision import FieldPolicy, Verdict, caller_access
 from privacy.render import PiiSpec
@@ -54,16 +55,23 @@ class ContactFilterArgs:
 
 
 @cache
-def declared_policy(field_name: str) -> FieldPolicy:
-    """The policy `Contact.<field_name>` declares (schema/types/contacts.py): a filter
-    on a field reads the field's own declaration, never a copy of it."""
+def declared_pii(field_name: str) -> PiiSpec | None:
+    """The personal-data declaration of `Contact.<field_name>` (schema/types/contacts.py),
+    None for a field that holds no personal data: read from the field itself, never
+    from a copy of it."""
     from schema.policy import POLICY_KEY
     from schema.types.contacts import Contact as ContactType
 
     field = get_object_definition(ContactType, strict=True).get_field(field_name)
-    assert field is not None, field_name
-    spec = field.metadata[POLICY_KEY]
-    assert isinstance(spec, PiiSpec), field_name
+    spec = field.metadata.get(POLICY_KEY) if field is not None else None
+    return spec if isinstance(spec, PiiSpec) else None
+
+
+def declared_policy(field_name: str) -> FieldPolicy:
+    """The policy `Contact.<field_name>` declares (a filter on a field reads the field's
+    own declaration)."""
+    spec = declared_pii(field_name)
+    assert spec is not None, field_name
     return spec.policy
 
 
@@ -231,8 +239,17 @@ async def load_contact_model(ctx: RequestContext, global_id: str) -> Contact:
     return (await ctx.db.execute(select(Contact).where(col(Contact.id) == row.id))).scalar_one()
 
 
-async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, Any]) -> ContactRow:
-    contact = await load_contact_model(ctx, global_id)
+def personal_categories(fields: list[str]) -> list[DataCategory] | None:
+    """The categories of the personal-data fields among an input's `fields`, each once
+    (as the Contact type declares them); None when a field is not personal data."""
+    specs = [declared_pii(name) for name in fields]
+    if any(spec is None for spec in specs):
+        return None
+    return list(dict.fromkeys(spec.policy.category for spec in specs if spec is not None))
+
+
+async def change_contact(ctx: RequestContext, contact: Contact, data: dict[str, Any]) -> None:
+    """Apply an input dict to a loaded contact (audited by column name, never value)."""
     if contact.erased_at is not None and any(k != "lifecycle_stage" for k in data):
         raise AppError(
             Code.CONFLICT, "This contact's data was erased; personal data cannot be re-added."
@@ -246,6 +263,11 @@ async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, An
             del values["minor_flagged_at"]
     await ctx.db.execute(update(Contact).where(col(Contact.id) == contact.id).values(**values))
     ctx.audit.record("contact_updated", f"contact {contact.id}: {','.join(sorted(values))}")
+
+
+async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, Any]) -> ContactRow:
+    contact = await load_contact_model(ctx, global_id)
+    await change_contact(ctx, contact, data)
     return await reload_contact(ctx, contact.id)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import col
 
+from auth.accounts import release_member_records
 from auth.invitations import (
     INVITATION_TTL,
     Acceptance,
@@ -34,7 +35,7 @@ from core import mail
 from core.context import RequestContext
 from core.errors import AppError, Code, forbidden, not_found
 from core.mail import send_after_commit
-from models import Activity, Company, Contact, Deal, Invitation, Membership, Tenant, User
+from models import Invitation, Membership, Tenant, User
 from models.base import utcnow
 from resolvers import validation
 from resolvers.accounts import TenantRow
@@ -317,11 +318,7 @@ async def remove_member(ctx: RequestContext, member: str) -> str:
         raise AppError(Code.LAST_OWNER, "A tenant keeps at least one owner.", field="member")
     user_id = target.user_id
     db = ctx.db
-    for model in (Contact, Company, Deal):
-        await db.execute(update(model).where(col(model.owner_id) == user_id).values(owner_id=None))
-    await db.execute(
-        update(Activity).where(col(Activity.author_id) == user_id).values(author_id=None)
-    )
+    await release_member_records(db, user_id)
     await db.delete(target)  # its sessions go with it (ON DELETE CASCADE)
     await db.flush()
     return encode_id("Member", user_id)

@@ -57,6 +57,7 @@ from privacy.request_rules import (
     after_verify,
 )
 from resolvers import validation
+from resolvers.contacts import change_contact, personal_categories
 from resolvers.global_ids import encode_id, try_decode
 
 TYPE_NAME = "PrivacyRequest"
@@ -461,6 +462,35 @@ async def complete(ctx: RequestContext, request: str, evidence: str) -> PrivacyR
     found.completed_at = utcnow()
     audit.privacy_request_completed(ctx.audit, request_id=found.id)
     return await _save(ctx, found)
+
+
+async def rectify(
+    ctx: RequestContext, request: str, changes: dict[str, Any], evidence: str
+) -> PrivacyRequestRow:
+    """Apply a verified rectification request to its contact (issue 10, "Rectification,
+    restriction, objection"): only personal-data fields, changed as updateContact
+    changes them; the audit names the categories corrected, never a value; the request
+    is completed with the evidence in the same transaction."""
+    found = await _load(ctx, request)
+    if found.kind != RequestKind.RECTIFICATION.value or found.contact_id is None:
+        raise bad_input("Only a rectification request about a contact applies here.", "request")
+    try:
+        after_complete(RequestStatus(found.status), Verification(found.verification))
+    except TransitionRefused as exc:
+        raise _refused(exc) from exc
+    categories = personal_categories(list(changes))
+    if not changes or categories is None:
+        raise bad_input("Name the personal-data fields to correct, and only those.", "changes")
+    contact = (
+        await ctx.db.execute(select(Contact).where(col(Contact.id) == found.contact_id))
+    ).scalar_one_or_none()
+    if contact is None:
+        raise AppError(Code.NOT_FOUND, "No contact with this id.", field="request")
+    await change_contact(ctx, contact, changes)
+    audit.privacy_request_rectified(
+        ctx.audit, request_id=found.id, contact_id=contact.id, categories=categories
+    )
+    return await complete(ctx, request, evidence)
 
 
 async def refuse(ctx: RequestContext, request: str, reason: str) -> PrivacyRequestRow:

@@ -23,7 +23,9 @@ from graphql import (
     ValidationRule,
 )
 
-CREDENTIAL_MUTATIONS = frozenset({"signUp", "logIn", "refreshToken", "switchTenant", "logOut"})
+CREDENTIAL_MUTATIONS = frozenset(
+    {"signUp", "logIn", "refreshToken", "switchTenant", "logOut", "deleteMyAccount"}
+)
 """Mutation fields that change who the caller is; a test checks each exists."""
 
 CODE = "BAD_REQUEST"

@@ -71,6 +71,9 @@ class Me:
     policy_version: str = plain_field("The privacy policy version you acknowledged.")
     created_at: datetime = plain_field("When your account was created.")
     last_login_at: datetime | None = plain_field("When you last signed in.")
+    email_verified_at: datetime | None = plain_field(
+        "When you confirmed your sign-in address with the link mailed to it (null: not yet)."
+    )
     current_tenant: TenantInfo = plain_field("The tenant this session acts in.")
     role: Role = plain_field("Your role in the current tenant.")
     permissions: list[P] = plain_field("What your role may do in the current tenant.")

@@ -234,16 +234,26 @@ class Mutation:
         contact: strawberry.ID,
         reason: str | None = None,
     ) -> ContactPayload:
-        return _payload(await consent_resolvers.restrict(info.context, contact, True, reason))
+        return _payload(await consent_resolvers.restrict(info.context, contact, reason))
 
-    @guarded_field(permission=P.PRIVACY_ADMIN, description="Lift a restriction of processing.")
+    @guarded_field(
+        permission=P.PRIVACY_ADMIN,
+        description="Lift a restriction of processing. `reason` is required, and so is "
+        "`personInformedAt`: the person must be told before the restriction is lifted "
+        "(GDPR Art. 18(3)); both are kept in the processing history (BAD_USER_INPUT "
+        "without them).",
+    )
     async def lift_restriction(
         self,
         info: strawberry.Info[RequestContext, None],
         contact: strawberry.ID,
         reason: str | None = None,
+        person_informed_at: datetime | None = None,
     ) -> ContactPayload:
-        return _payload(await consent_resolvers.restrict(info.context, contact, False, reason))
+        lifted = await consent_resolvers.lift_restriction(
+            info.context, contact, reason, person_informed_at
+        )
+        return _payload(lifted)
 
     @guarded_field(
         permission=P.PRIVACY_ADMIN,

@@ -18,6 +18,8 @@ from privacy.request_rules import (
     VerificationMethod,
 )
 from resolvers import privacy_requests as resolve
+from schema.operations.contacts import UpdateContactInput
+from schema.operations.inputs import present
 from schema.policy import guarded_field
 from schema.types.privacy_requests import (
     ConfirmPrivacyRequestPayload,
@@ -190,6 +192,22 @@ class Mutation:
         self, info: strawberry.Info, request: strawberry.ID, evidence: str
     ) -> PrivacyRequestPayload:
         return _changed(await resolve.complete(info.context, request, evidence))
+
+    @guarded_field(
+        permission=P.PRIVACY_ADMIN,
+        description="Apply a verified rectification request about a contact: correct the "
+        "personal-data fields given in `changes` (other fields are refused), audited by "
+        "category and never by value, and complete the request with `evidence` of what "
+        "was done (no personal data).",
+    )
+    async def apply_rectification(
+        self,
+        info: strawberry.Info,
+        request: strawberry.ID,
+        changes: UpdateContactInput,
+        evidence: str,
+    ) -> PrivacyRequestPayload:
+        return _changed(await resolve.rectify(info.context, request, present(changes), evidence))
 
     @guarded_field(
         permission=P.PRIVACY_ADMIN,

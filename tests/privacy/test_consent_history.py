@@ -212,7 +212,10 @@ def test_an_objection_and_its_withdrawal_take_effect_on_the_next_request(
 def test_a_restriction_and_its_lifting_take_effect_on_the_next_request(world: SyncWorld) -> None:
     c = world.seed.contacts["none"]
     restrict = "mutation($c: ID!) { restrictProcessing(contact: $c) { contact { id } } }"
-    lift = "mutation($c: ID!) { liftRestriction(contact: $c) { contact { id } } }"
+    lift = (
+        'mutation($c: ID!) { liftRestriction(contact: $c, reason: "the person asked", '
+        'personInformedAt: "2026-01-05T09:00:00Z") { contact { id } } }'
+    )
     _ok(world, Role.OWNER, restrict, {"c": c.gid})
     assert _email(world, Role.SALES, c.gid) == (None, ["PROCESSING_RESTRICTED"])
     _ok(world, Role.OWNER, lift, {"c": c.gid})
