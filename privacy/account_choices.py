@@ -2,9 +2,10 @@
 10, "Account holders"; policy section 9; CCPA's right to opt out, and the Global
 Privacy Control signal it requires businesses to honour).
 
-Two ways in: the browser's `Sec-GPC: 1` header on any request of a signed-in holder,
-and the explicit `optOutOfSaleSharing` mutation. Both append one `objected` event to
-the holder's append-only history (`account_choice_event`, as `consent_event` does for
+Two ways in: the browser's `Sec-GPC: 1` header on any request of a signed-in holder
+(honoured before the operation runs, server/execution.py), and the explicit
+`optOutOfSaleSharing` mutation. Both append one `objected` event to the holder's
+append-only history (`account_choice_event`, as `consent_event` does for
 contacts: nothing is overwritten, the state is folded from the history by the same
 rule, `privacy.consent.objected_after`) and are idempotent: while the objection
 stands nothing more is recorded. The holder sees the history and the state with
@@ -22,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from auth.principal import Principal
 from models import AccountChoiceEvent
-from privacy.audit import AuditBuffer, sale_sharing_objection
+from privacy.audit import AuditBuffer, sale_sharing_objection, write_rows
 from privacy.consent import objected_after
 from privacy.purposes import Purpose
 
@@ -65,3 +67,21 @@ async def object_to_sale_sharing(
     await session.flush()
     sale_sharing_objection(buffer, user_id=user_id, source=source, event_id=event.id)
     return event
+
+
+async def honour_gpc(
+    session: AsyncSession, principal: Principal, request_id: str, operation_name: str | None
+) -> None:
+    """The `Sec-GPC: 1` header of a signed-in holder's request, before the operation
+    runs: recorded (once) and audited, and committed at once, so the operation already
+    sees it and its failure cannot undo it."""
+    buffer = AuditBuffer()
+    recorded = await object_to_sale_sharing(
+        session, buffer, user_id=principal.user_id, source="gpc"
+    )
+    if recorded is None:
+        return
+    rows = buffer.take_actions(principal, request_id, operation_name)
+    if rows is not None:
+        await write_rows(session, rows)
+    await session.commit()

@@ -22,7 +22,7 @@ from strawberry.types import ExecutionResult
 from auth.principal import PurposeNotAllowed
 from auth.sessions import AuthenticationError, credential_scope, resolve_principal
 from core.context import RequestContext
-from privacy.account_choices import gpc_signal, object_to_sale_sharing
+from privacy.account_choices import gpc_signal, honour_gpc
 from privacy.usage import usage_row
 from schema.extensions import coded
 from server.trusted_documents import untrusted
@@ -86,6 +86,8 @@ async def _execute(
         principal = ctx.principal
         if principal is not None:
             ctx.cipher = await ctx.services.keyring.cipher(session, principal.tenant_id)
+            if ctx.request is not None and gpc_signal(ctx.request.headers):
+                await honour_gpc(session, principal, ctx.request_id, operation_name)
         refused = untrusted(principal, query)  # a partner app's trusted documents
         if refused is not None:
             result = ExecutionResult(data=None, errors=[refused])
@@ -101,11 +103,6 @@ async def _execute(
             result.errors = coded(result.errors)
             await session.rollback()
             ctx.audit.actions.clear()  # changes rolled back: nothing happened to audit
-        if principal is not None and ctx.request is not None and gpc_signal(ctx.request.headers):
-            # Global Privacy Control: honoured on every request, whatever its outcome.
-            await object_to_sale_sharing(
-                session, ctx.audit, user_id=principal.user_id, source="gpc"
-            )
         if principal is not None:
             ctx.audit.usage = usage_row(
                 tenant_id=principal.tenant_id,

@@ -374,6 +374,7 @@ MUTATIONS = [
             ("extendPrivacyRequest", ', reason: "complex"'),
             ("completePrivacyRequest", ', evidence: "done"'),
             ("refusePrivacyRequest", ', reason: "manifestly unfounded"'),
+            ("applyRectification", ', changes: {city: "Lyon"}, evidence: "done"'),
         )
     ),
     case(

@@ -26,6 +26,7 @@ from core.mail import Mailer
 from core.settings import Settings
 from server.app import create_app
 from server.seed import DEMO_PASSWORD, SeededTenant, SeedSize, seed_demo
+from tests.support.postgres import PostgresDatabase
 
 SMALL = SeedSize(contacts=30, companies=5, deals=15, activities=30)
 LOG_IN = """
@@ -162,11 +163,33 @@ def smtp_server() -> Iterator[Mailbox]:
         controller.stop()
 
 
+def route_mail(demo: Demo, box: Mailbox) -> Mailbox:
+    """The demo's mail goes over SMTP (no TLS on loopback) to `box`."""
+    settings = demo.services.settings.model_copy(
+        update={"smtp_host": box.host, "smtp_port": box.port, "smtp_tls": "off"}
+    )
+    box.mailer = demo.services.extras["mailer"] = Mailer(settings)
+    return box
+
+
 @pytest.fixture
 def mailbox(demo: Demo, smtp_server: Mailbox) -> Mailbox:
     """The demo's mail goes over SMTP (no TLS on loopback) to `smtp_server`."""
-    settings = demo.services.settings.model_copy(
-        update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port, "smtp_tls": "off"}
+    return route_mail(demo, smtp_server)
+
+
+# --- PostgreSQL: the demo under the application's role and row-level security ----------
+# (`pg_database`, a migrated database of its own, comes from tests/conftest.py)
+
+
+@pytest.fixture
+async def pg_demo(attack_settings: Settings, pg_database: PostgresDatabase) -> AsyncIterator[Demo]:
+    settings = attack_settings.model_copy(
+        update={"database_url": pg_database.owner_url, "app_database_url": ""}
     )
-    smtp_server.mailer = demo.services.extras["mailer"] = Mailer(settings)
-    return smtp_server
+    app = create_app(settings, migrate=False)
+    async with app.router.lifespan_context(app):
+        seeded = await seed_demo(app.state.services, SMALL)
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Demo(client, app, {t.slug: t for t in seeded})

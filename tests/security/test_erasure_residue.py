@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -23,12 +22,9 @@ from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
 from auth.permissions import Role
-from core.settings import Settings
 from models import Activity, ConsentEvent, Deal, ProcessingEvent
 from resolvers.global_ids import decode_id
-from server.app import create_app
-from server.seed import seed_demo
-from tests.security.conftest import SMALL, Demo
+from tests.security.conftest import Demo
 from tests.support.postgres import PostgresDatabase, dsn
 
 ERASED = "[erased]"
@@ -169,21 +165,6 @@ async def orm_rows(demo: Demo, model: Any, contact: Any) -> list[Any]:
 
 
 # --- PostgreSQL: the same demo, served by the application's role under RLS ------------
-
-
-@pytest.fixture
-async def pg_demo(attack_settings: Settings, pg_database: PostgresDatabase) -> AsyncIterator[Demo]:
-    import httpx
-
-    settings = attack_settings.model_copy(
-        update={"database_url": pg_database.owner_url, "app_database_url": ""}
-    )
-    app = create_app(settings, migrate=False)
-    async with app.router.lifespan_context(app):
-        seeded = await seed_demo(app.state.services, SMALL)
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield Demo(client, app, {t.slug: t for t in seeded})
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -295,6 +295,22 @@ async def test_a_minor_cannot_accept_and_nothing_is_stored(demo: Demo, mailbox: 
     assert [i.accepted_at for i in await acme_invitations(demo)] == [None]
 
 
+async def test_accepting_without_acknowledging_the_policy_is_refused_and_nothing_is_stored(
+    demo: Demo, mailbox: Mailbox
+) -> None:
+    address = unique_email()
+    await invite(demo, address)
+    token = await token_for(mailbox, address)
+    before = await counts(demo)
+    answer = await accept(demo, token, **new_account(acceptPrivacyPolicy=False))
+    assert (code(answer), answer["errors"][0]["extensions"]["field"]) == (
+        "BAD_USER_INPUT",
+        "acceptPrivacyPolicy",
+    )
+    assert await counts(demo) == before
+    assert [i.accepted_at for i in await acme_invitations(demo)] == [None]
+
+
 async def test_a_used_token_is_refused(demo: Demo, mailbox: Mailbox) -> None:
     address = unique_email()
     await invite(demo, address)

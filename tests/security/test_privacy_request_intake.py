@@ -22,15 +22,13 @@ import pytest
 from sqlalchemy import select, text, update
 
 from auth.permissions import Role
-from core.mail import Mailer
 from core.settings import Settings
 from models import AuditEvent, PrivacyRequest
 from models.base import utcnow
 from resolvers.global_ids import encode_id
 from server.app import create_app
 from server.seed import seed_demo
-from tests.security.conftest import SMALL, Demo, Mailbox, unique_email
-from tests.support.postgres import PostgresDatabase
+from tests.security.conftest import SMALL, Demo, Mailbox, route_mail, unique_email
 
 SUBMIT = """
 mutation($input: SubmitPrivacyRequestInput!) {
@@ -293,25 +291,9 @@ async def test_a_verified_repeat_is_linked_to_the_open_request(
 # --- PostgreSQL: the application's role under row-level security -----------------------
 
 
-@pytest.fixture
-async def pg_demo(attack_settings: Settings, pg_database: PostgresDatabase) -> AsyncIterator[Demo]:
-    settings = attack_settings.model_copy(
-        update={"database_url": pg_database.owner_url, "app_database_url": ""}
-    )
-    app = create_app(settings, migrate=False)
-    async with app.router.lifespan_context(app):
-        seeded = await seed_demo(app.state.services, SMALL)
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield Demo(client, app, {t.slug: t for t in seeded})
-
-
 @pytest.mark.postgres
 async def test_intake_and_confirmation_on_postgresql(pg_demo: Demo, smtp_server: Mailbox) -> None:
-    settings = pg_demo.services.settings.model_copy(
-        update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port, "smtp_tls": "off"}
-    )
-    smtp_server.mailer = pg_demo.services.extras["mailer"] = Mailer(settings)
+    route_mail(pg_demo, smtp_server)
     _, known = await known_contact(pg_demo)
     answers = [
         await submit(pg_demo, known),

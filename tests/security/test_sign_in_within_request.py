@@ -160,6 +160,7 @@ def mutation_documents() -> list[tuple[str, str]]:
         "refreshToken": 'a: refreshToken(refreshToken: "x") { ok }',
         "switchTenant": 'a: switchTenant(tenant: "x") { ok }',
         "logOut": "a: logOut { ok }",
+        "deleteMyAccount": 'a: deleteMyAccount(password: "x") { ok }',
     }
     assert set(credentials) == CREDENTIAL_MUTATIONS
     pairs = []
