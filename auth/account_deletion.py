@@ -3,20 +3,22 @@ account data the service controls, policy sections 2.1 and 9).
 
 The holder re-authenticates with their password. The last owner of a tenant is
 refused (LAST_OWNER) until they hand the ownership over or delete the tenant, so no
-tenant is left without anyone who answers for it. Otherwise, in the request's one
-transaction: in every tenant they belong to, their records stay without an owner or
-author, the invitations to their address go, their membership goes and with it every
+tenant is left without anyone who answers for it; a developer of registered partner
+apps is refused (CONFLICT) until the apps are handed over or deleted. Otherwise, in
+the request's one transaction: in every tenant they belong to, their records stay
+without an owner or author, the invitations to their address go, the grants of
+partner apps acting for them are revoked, their membership goes and with it every
 session and refresh token (ON DELETE CASCADE), and the deletion is audited with no
 personal data (an opaque id and a count); then their policy acknowledgements, links
 and the account row itself are deleted: the address, name, birth year and password
-hash are gone, not hidden. What stays names the account only by its opaque id:
-the audit and usage logs, privacy-request records and the history of their privacy
+hash are gone, not hidden. What stays names the account only by its opaque id: the
+audit and usage logs, privacy-request records and the history of their privacy
 choices, which the law asks to keep.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -28,6 +30,8 @@ from auth.sign_in import invalid_credentials
 from core.errors import AppError, Code
 from core.services import Services
 from models import AccountToken, Invitation, Membership, PolicyAcceptance, User
+from models.apps import OAuthClient, OAuthGrant
+from models.base import utcnow
 from models.db import enter_scope
 from privacy.audit import AuditBuffer, account_deleted, write_rows
 
@@ -55,6 +59,17 @@ async def delete_account(
     user = await session.get(User, user_id)
     if user is None or not verify_password(user.password_hash, password):
         raise invalid_credentials()
+    developer = (
+        await session.execute(
+            select(col(OAuthClient.id)).where(col(OAuthClient.developer_id) == user_id).limit(1)
+        )
+    ).first()
+    if developer is not None:
+        raise AppError(
+            Code.CONFLICT,
+            "You have registered partner apps: hand them over or delete them before you "
+            "delete your account.",
+        )
     memberships = await memberships_of(services, user_id)
     for membership in memberships:
         if membership.role is not Role.OWNER:
@@ -78,13 +93,18 @@ async def delete_account(
         await session.execute(
             delete(Invitation).where(col(Invitation.email_bidx) == cipher.blind_index(address))
         )
+        await session.execute(
+            update(OAuthGrant)
+            .where(col(OAuthGrant.user_id) == user_id, col(OAuthGrant.revoked_at).is_(None))
+            .values(revoked_at=utcnow())
+        )
         await session.execute(delete(Membership).where(col(Membership.user_id) == user_id))
         buffer = AuditBuffer()
         account_deleted(buffer, user_id=user_id, memberships=len(memberships))
         actor = Principal.for_role(user_id, tenant_id, membership.role, principal.auth_method)
         rows = buffer.take_actions(actor, request_id, None)
         assert rows is not None
-        await write_rows(session, rows)
+        await write_rows(session, rows, services.settings.audit_key)
     await enter_scope(session, None, user_id)
     await session.execute(delete(PolicyAcceptance).where(col(PolicyAcceptance.user_id) == user_id))
     await session.execute(delete(AccountToken).where(col(AccountToken.user_id) == user_id))

@@ -70,7 +70,12 @@ async def object_to_sale_sharing(
 
 
 async def honour_gpc(
-    session: AsyncSession, principal: Principal, request_id: str, operation_name: str | None
+    session: AsyncSession,
+    principal: Principal,
+    request_id: str,
+    operation_name: str | None,
+    *,
+    chain_key: bytes,
 ) -> None:
     """The `Sec-GPC: 1` header of a signed-in holder's request, before the operation
     runs: recorded (once) and audited, and committed at once, so the operation already
@@ -83,5 +88,5 @@ async def honour_gpc(
         return
     rows = buffer.take_actions(principal, request_id, operation_name)
     if rows is not None:
-        await write_rows(session, rows)
+        await write_rows(session, rows, chain_key)
     await session.commit()

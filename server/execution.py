@@ -87,7 +87,13 @@ async def _execute(
         if principal is not None:
             ctx.cipher = await ctx.services.keyring.cipher(session, principal.tenant_id)
             if ctx.request is not None and gpc_signal(ctx.request.headers):
-                await honour_gpc(session, principal, ctx.request_id, operation_name)
+                await honour_gpc(
+                    session,
+                    principal,
+                    ctx.request_id,
+                    operation_name,
+                    chain_key=ctx.services.settings.audit_key,
+                )
         refused = untrusted(principal, query)  # a partner app's trusted documents
         if refused is not None:
             result = ExecutionResult(data=None, errors=[refused])
