@@ -40,21 +40,26 @@ RIGHTS: tuple[Right, ...] = (
           "your data in a machine-readable form (JSON and CSV), in the same export package "
           "(startPrivacyExport, exportMyData)", ("startPrivacyExport", "exportMyData")),
     Right(RequestKind.RECTIFICATION, "Rectification",
-          "corrected by your organisation (updateContact)", ("updateContact",)),
+          "corrected by your organisation (updateContact, applyRectification); your own "
+          "account by you (updateMe, changeEmail)",
+          ("updateContact", "applyRectification", "updateMe", "changeEmail")),
     Right(RequestKind.ERASURE, "Erasure",
           "your personal data erased, keeping only an anonymous record "
-          "(eraseContact, eraseForPrivacyRequest)",
-          ("eraseContact", "eraseForPrivacyRequest")),
+          "(eraseContact, eraseForPrivacyRequest); your own account by you (deleteMyAccount)",
+          ("eraseContact", "eraseForPrivacyRequest", "deleteMyAccount")),
     Right(RequestKind.RESTRICTION, "Restriction of processing",
-          "your data kept but no longer used (restrictProcessing)", ("restrictProcessing",)),
+          "your data kept but no longer used (restrictProcessing); lifted only with a "
+          "reason, after you are told (liftRestriction)",
+          ("restrictProcessing", "liftRestriction")),
     Right(RequestKind.OBJECTION, "Objection",
           "to processing based on legitimate interest or for direct marketing "
           "(recordObjection)", ("recordObjection",)),
     Right(RequestKind.CONSENT_WITHDRAWAL, "Withdrawal of consent",
           "at any time, as easily as it was given (withdrawConsent)", ("withdrawConsent",)),
     Right(RequestKind.OPT_OUT_SALE_SHARING, "Opting out of sharing",
-          "with third parties (withdrawConsent for third-party sharing)",
-          ("withdrawConsent",)),
+          "with third parties (withdrawConsent for third-party sharing); for your own "
+          "account, your browser's Global Privacy Control signal or optOutOfSaleSharing",
+          ("withdrawConsent", "optOutOfSaleSharing")),
 )  # fmt: skip
 
 
