@@ -549,6 +549,7 @@ async def run_inprocess(
             "sql_statements": sql,
             "sql_breakdown": kinds,
             "round_trips": trips.total,
+            "python_calls": trips.calls,
             "round_trip_breakdown": trips.as_dict(),
             "audit_flush_round_trips": flush.as_dict(),
             "rps": None,

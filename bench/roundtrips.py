@@ -12,6 +12,10 @@ What is counted, per transaction the request opens:
   request on a hot path should show none.
 - `commit` / `rollback`: the `commit` and `rollback` events.
 
+`calls` counts the Python function calls (and calls into C) the request makes, with a
+`sys.setprofile` hook: like the round trips it does not move with the machine's load,
+and it follows the interpreter's work closely enough to show a step's gain.
+
 Written by hand because pg_stat_statements is not preloaded on this server and would
 count the whole server, not one request; the engine's events see exactly this
 process's statements.
@@ -19,6 +23,7 @@ process's statements.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +42,8 @@ class RoundTrips:
     kinds: dict[str, int] = field(default_factory=dict)
     """Statements by their first keyword (`SCOPE` for the tenant-scope statement)."""
     sql: list[str] = field(default_factory=list)
+    calls: int = 0
+    """Python function calls (and calls into C) made inside the block."""
 
     @property
     def total(self) -> int:
@@ -45,7 +52,7 @@ class RoundTrips:
     def as_dict(self) -> dict[str, Any]:
         return {"total": self.total, "begin": self.begin, "statements": self.statements,
                 "prepares": self.prepares, "commit": self.commit, "rollback": self.rollback,
-                "kinds": dict(self.kinds)}  # fmt: skip
+                "kinds": dict(self.kinds), "calls": self.calls}  # fmt: skip
 
 
 def statement_kind(statement: str) -> str:
@@ -90,10 +97,17 @@ def counting(engine: Any) -> Iterator[RoundTrips]:
 
     listeners = (("begin", on_begin), ("commit", on_commit), ("rollback", on_rollback),
                  ("before_cursor_execute", on_statement))  # fmt: skip
+
+    def on_call(_frame: Any, what: str, _arg: Any) -> None:
+        if what in ("call", "c_call"):
+            trips.calls += 1
+
     for name, fn in listeners:
         event.listen(sync_engine, name, fn)
+    sys.setprofile(on_call)
     try:
         yield trips
     finally:
+        sys.setprofile(None)
         for name, fn in listeners:
             event.remove(sync_engine, name, fn)
