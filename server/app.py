@@ -28,6 +28,7 @@ from models.migrate import upgrade_database
 from privacy.audit import AuditSink
 from schema.build import build_schema
 from schema.extensions import schema_extensions
+from server import access_log
 from server.body_limit import BodySizeLimitMiddleware
 from server.export_download import download_export
 from server.graphiql import STATIC_DIR
@@ -38,7 +39,7 @@ from server.security_headers import SecurityHeadersMiddleware
 from server.view import LedgerlineGraphQL
 
 RATE_LIMITED_PATHS = ("/graphql", "/oauth/authorize", "/oauth/token", "/oauth/revoke",
-                      "/oauth/introspect")  # fmt: skip
+                      "/oauth/introspect", "/exports/")  # fmt: skip
 
 
 def create_app(
@@ -48,6 +49,7 @@ def create_app(
     migrate: bool = True,
 ) -> Starlette:
     settings = settings or (services.settings if services else load_settings())
+    access_log.install()
     services = services or Services.from_settings(settings)
     storage = make_storage(settings.redis_url or None)
     limiter = RateLimiter(

@@ -140,7 +140,9 @@ class RateLimitMiddleware:
     ) -> None:
         self.app = app
         self.limiter = limiter
-        self.paths = frozenset(paths)
+        self.paths = frozenset(p for p in paths if not p.endswith("/"))
+        self.prefixes = tuple(p for p in paths if p.endswith("/"))
+        """A path ending in "/" limits everything under it (the export downloads)."""
         self.trust_forwarded = trust_forwarded
         self.principal_key = principal_key
         self.ip_bucket = ip_bucket
@@ -149,7 +151,7 @@ class RateLimitMiddleware:
         limiter.item(principal_bucket)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") not in self.paths:
+        if scope["type"] != "http" or not self._limited(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -163,6 +165,9 @@ class RateLimitMiddleware:
             await self._refuse(send, decision.retry_after_s)
             return
         await self.app(scope, receive, send)
+
+    def _limited(self, path: str) -> bool:
+        return path in self.paths or path.startswith(self.prefixes)
 
     @staticmethod
     async def _refuse(send: Send, retry_after_s: int) -> None:

@@ -58,6 +58,18 @@ def withheld(content: ExportContent) -> list[dict[str, Any]]:
     return out
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is run as a formula by spreadsheet programs."""
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Neutralise formula injection in the CSV (OWASP: prefix a quote); data.json keeps
+    the exact value, so nothing is lost."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _csv(content: ExportContent) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -67,7 +79,7 @@ def _csv(content: ExportContent) -> bytes:
             value = cell["value"]
             writer.writerow((
                 record.table, record.id, name, cell["category"] or "",
-                "" if value is None else value, cell["collected_at"] or "",
+                "" if value is None else spreadsheet_safe(value), cell["collected_at"] or "",
             ))  # fmt: skip
     return buffer.getvalue().encode()
 

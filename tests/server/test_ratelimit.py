@@ -105,6 +105,19 @@ async def test_paths_other_than_graphql_are_not_limited() -> None:
     assert statuses == [200, 200, 200]
 
 
+async def test_a_path_ending_in_a_slash_limits_everything_under_it() -> None:
+    app = limited_app(RateLimiter(make_storage(None), default="2/minute"), paths=("/health/",))
+    async with client_for(app) as client:
+        statuses = [(await client.get("/health/any/thing")).status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]
+
+
+def test_export_downloads_are_rate_limited_like_the_api() -> None:
+    from server.app import RATE_LIMITED_PATHS
+
+    assert "/exports/" in RATE_LIMITED_PATHS
+
+
 async def test_forwarded_for_is_ignored_unless_trusted() -> None:
     app = limited_app(RateLimiter(make_storage(None), default="1/minute"))
     async with client_for(app) as client:

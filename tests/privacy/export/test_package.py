@@ -160,3 +160,15 @@ def test_the_scope_names_every_table_the_package_is_drawn_from(package: bytes) -
     records = documents(unzip(package))["data.json"]["records"]
     assert {r["table"] for r in records} <= set(manifest["scope"]["tables"])
     assert "audit_subject" in manifest["scope"]["tables"]
+
+
+def test_a_csv_cell_that_a_spreadsheet_would_run_as_a_formula_is_neutralised() -> None:
+    from privacy.export.package import spreadsheet_safe
+
+    assert (
+        spreadsheet_safe('=HYPERLINK("http://evil.example")')
+        == '\'=HYPERLINK("http://evil.example")'
+    )
+    assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_safe("Ada") == "Ada"
+    assert spreadsheet_safe(42) == 42
