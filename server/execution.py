@@ -25,6 +25,7 @@ from core.context import RequestContext
 from privacy.account_choices import gpc_signal, honour_gpc
 from privacy.usage import usage_row
 from schema.extensions import coded
+from server.app_operations import refused_to_app
 from server.trusted_documents import untrusted
 
 _REQUEST_ERRORS = (
@@ -94,7 +95,8 @@ async def _execute(
                     operation_name,
                     chain_key=ctx.services.settings.audit_key,
                 )
-        refused = untrusted(principal, query)  # a partner app's trusted documents
+        # a partner app: only operations its scopes govern, and its trusted documents
+        refused = refused_to_app(schema, principal, query) or untrusted(principal, query)
         if refused is not None:
             result = ExecutionResult(data=None, errors=[refused])
         else:

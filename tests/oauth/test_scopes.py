@@ -127,3 +127,31 @@ async def test_audit_entries_name_the_app_and_the_user_it_acts_for(partner: Part
         partner.services, partner.tenants["acme"].emails[Role.ADMIN]
     )
     assert {row.actor_id for row in apps} == {admin}
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "{ me { email memberships { tenant { slug } } } }",
+        'mutation { switchTenant(tenant: "x") { accessToken } }',
+        "mutation { logOut { ok } }",
+        "{ ...F } fragment F on Query { me { email } }",
+    ],
+)
+async def test_an_app_may_not_use_the_accounts_own_operations(partner: Partner, operation: str):
+    """Through them an app could read its user's other memberships or obtain the user's
+    own session; they are refused before execution."""
+    client = await authorized_client(partner, await partner.register())
+    answer = (await gql(client, operation)).json()
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert answer.get("data") is None
+
+
+async def test_an_app_may_use_node_and_the_public_texts(partner: Partner):
+    client = await authorized_client(partner, await partner.register())
+    first = (await gql(client, "{ contacts(first: 1) { nodes { id } } }")).json()
+    contact = first["data"]["contacts"]["nodes"][0]["id"]
+    answer = await gql(
+        client, "query($id: ID!) { node(id: $id) { id } clientStorage { name } }", {"id": contact}
+    )
+    assert "errors" not in answer.json(), answer.json()
