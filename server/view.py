@@ -26,7 +26,13 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from auth.oauth.claims import AppCredential, InvalidAppToken, is_app_token, verify_app_token
+from auth.oauth.claims import (
+    AppCredential,
+    AppTokenExpired,
+    InvalidAppToken,
+    is_app_token,
+    verify_app_token,
+)
 from auth.oauth.keys import SigningKeys
 from auth.principal import PurposeNotAllowed
 from auth.sessions import (
@@ -36,6 +42,7 @@ from auth.sessions import (
     AuthenticationError,
     CookieCredential,
     Credential,
+    CredentialExpiredError,
     csrf_valid,
     verify_bearer,
 )
@@ -215,8 +222,10 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
                 self._app_keys, token, issuer=settings.app_url,
                 audience=settings.token_audience, purpose=purpose,
             )  # fmt: skip
+        except AppTokenExpired as exc:
+            raise CredentialExpiredError("expired app token") from exc
         except InvalidAppToken as exc:
-            raise AuthenticationError("invalid or expired app token") from exc
+            raise AuthenticationError("invalid app token") from exc
 
     async def _app_rate_limit(self, credential: AppCredential) -> Response | None:
         """Rate limits apply per app installation, whichever token it presents."""

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jws import extract_compact
 
 from auth.oauth.keys import SigningKeys
@@ -25,6 +25,10 @@ AT_JWT = "at+jwt"
 
 class InvalidAppToken(Exception):
     """Not an app access token this server issued, or expired."""
+
+
+class AppTokenExpired(InvalidAppToken):
+    """A genuine app access token past its expiry: the app should refresh it."""
 
 
 @dataclass(frozen=True)
@@ -85,5 +89,7 @@ def verify_app_token(
         )
     except InvalidAppToken:
         raise
+    except ExpiredTokenError as exc:
+        raise AppTokenExpired(str(exc)) from exc
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise InvalidAppToken(str(exc)) from exc

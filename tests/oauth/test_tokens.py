@@ -136,6 +136,7 @@ async def test_an_expired_access_token_is_refused(partner: Partner):
     expired = forged(partner, client, exp=int(time.time()) - 60, iat=int(time.time()) - 960)
     answer = await as_token(partner, expired, ME)
     assert answer.status_code == 401
+    assert 'error_description="expired"' in answer.headers["www-authenticate"]
     assert await introspect(client, expired) == {"active": False}
 
 
@@ -143,6 +144,7 @@ async def test_a_token_for_another_audience_is_refused(partner: Partner):
     client = await authorized_client(partner, await partner.register())
     answer = await as_token(partner, forged(partner, client, aud="other-api"), ME)
     assert answer.status_code == 401
+    assert "expired" not in answer.headers["www-authenticate"]
 
 
 async def test_a_token_from_another_issuer_is_refused(partner: Partner):
