@@ -5,8 +5,16 @@ third-party request (privacy policy section 7) and fails offline. This page
 references only `/static/graphiql/...` files (vendored by
 `scripts/vendor_graphiql.sh`), runs no inline script, and allows inline styles
 only through a per-response nonce (GraphiQL's dialogs inject one `<style>`).
-`server/app.py` returns `graphiql_response()` from its `render_graphql_ide`
-override and mounts `StaticFiles(directory=STATIC_DIR)` at `/static`.
+`server/view.py` returns `graphiql_response()` from its `render_graphql_ide`
+override and `server/app.py` mounts `StaticFiles(directory=STATIC_DIR)` at `/static`.
+
+The page opens with the README's contacts query; outside production it names the
+demo logins in a picker that signs in as each demo user (issue 14). Its script
+(`ledgerline-graphiql.js`) shows who is signed in (email, role, tenant) for whichever
+credential is in use, switches tenants, and adds a "Redactions" plugin listing the
+last result's `extensions.redactions` by row and field, each reason in the plain words
+of the SDL's `RedactionReason` descriptions, with a legend and an explain button.
+Data reaches the script through `data-` attributes, never an inline script.
 """
 
 from __future__ import annotations
@@ -17,10 +25,22 @@ import secrets
 
 from starlette.responses import HTMLResponse
 
+from auth.permissions import Role
+from server.demo import DEMO_PASSWORD, DEMO_TENANTS, demo_email
+
 STATIC_DIR: pathlib.Path = pathlib.Path(__file__).resolve().parent / "static"
 """Directory mounted at `/static`; the GraphiQL files live in its `graphiql/` folder."""
 
 _ASSETS = "/static/graphiql"
+
+STARTER_QUERY = """{
+  contacts(first: 5) {
+    totalCount
+    nodes { id firstName email lifecycleStage }
+  }
+}
+"""
+"""The query the editor opens with: the README's contacts query."""
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -38,8 +58,9 @@ _PAGE = """<!doctype html>
 <script defer src="{assets}/graphiql.min.js"></script>
 <script defer src="{assets}/ledgerline-graphiql.js"></script>
 </head>
-<body>
+<body data-starter-query="{starter}">
 <div id="ll-panel">
+{demo}
   <form id="ll-login-form" method="post" action="/graphql" autocomplete="on">
     <label>Email <input id="ll-email" name="email" type="email"
       autocomplete="username" required></label>
@@ -52,6 +73,7 @@ _PAGE = """<!doctype html>
   </label>
   <button id="ll-logout" type="button">Log out</button>
   <span id="ll-whoami" aria-live="polite">Not signed in</span>
+  <label>Tenant <select id="ll-tenant" disabled><option value="">-</option></select></label>
   <span id="ll-status" role="status"></span>
 </div>
 <div id="graphiql">Loading GraphiQL…</div>
@@ -66,9 +88,29 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(18)
 
 
-def graphiql_html(nonce: str) -> str:
+def demo_picker() -> str:
+    """A select naming every demo login (development only); choosing one signs in."""
+    options = ['<option value="">Sign in as a demo user…</option>']
+    for _name, slug, _region in DEMO_TENANTS:
+        for role in Role:
+            email = html.escape(demo_email(role, slug), quote=True)
+            options.append(f'<option value="{email}">{role.value} @ {slug} ({email})</option>')
+    password = html.escape(DEMO_PASSWORD, quote=True)
+    return (
+        f'<label>Demo <select id="ll-demo" data-password="{password}">'
+        + "".join(options)
+        + "</select></label>"
+    )
+
+
+def graphiql_html(nonce: str, *, demo: bool = False) -> str:
     """The full page; the nonce goes into a meta tag where the page script reads it."""
-    return _PAGE.format(nonce=html.escape(nonce, quote=True), assets=_ASSETS)
+    return _PAGE.format(
+        nonce=html.escape(nonce, quote=True),
+        assets=_ASSETS,
+        starter=html.escape(STARTER_QUERY, quote=True),
+        demo=demo_picker() if demo else "",
+    )
 
 
 def graphiql_csp(nonce: str) -> str:
@@ -88,11 +130,12 @@ def graphiql_csp(nonce: str) -> str:
     )
 
 
-def graphiql_response() -> HTMLResponse:
-    """The page with its own CSP; `no-store` because every response has a new nonce."""
+def graphiql_response(*, demo: bool = False) -> HTMLResponse:
+    """The page with its own CSP; `no-store` because every response has a new nonce.
+    `demo`: name the demo logins (development only, where `seed-demo` made them)."""
     nonce = new_nonce()
     return HTMLResponse(
-        graphiql_html(nonce),
+        graphiql_html(nonce, demo=demo),
         headers={
             "Content-Security-Policy": graphiql_csp(nonce),
             "Cache-Control": "no-store",

@@ -24,9 +24,9 @@ from models import Activity, Company, ConsentEvent, ConsentState, Contact, Deal,
 from models.activities import ACTIVITY_KINDS
 from models.contacts import LIFECYCLE_STAGES
 from models.deals import DEAL_STAGES
+from server.demo import DEMO_PASSWORD, DEMO_TENANTS, demo_email
 
-DEMO_PASSWORD = "Ledgerline-demo-2026"
-DEMO_TENANTS = (("Acme Corp", "acme", "eu"), ("Globex Inc", "globex", "us"))
+__all__ = ["DEMO_PASSWORD", "DEMO_TENANTS", "SeedSize", "SeededTenant", "seed_demo"]
 
 
 @dataclass
@@ -63,7 +63,7 @@ async def seed_tenant(
         tenant = await create_tenant(services, session, name, region, slug=slug)
         seeded = SeededTenant(tenant.id, tenant.slug)
         for role in Role:
-            email = f"{role.value.replace('_', '-')}@{tenant.slug}.example"
+            email = demo_email(role, tenant.slug)
             existing = await find_user_id_by_email(services, email)
             if existing is None:
                 user = await create_user(

@@ -243,7 +243,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return graphiql_response()
+        return graphiql_response(demo=not self.services.settings.is_production)
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:  # pragma: no cover
         raise RuntimeError("contexts are built in _authenticate_and_run")

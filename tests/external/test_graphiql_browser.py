@@ -142,7 +142,7 @@ def test_no_request_leaves_the_server(session: dict[str, Any], base_url: str) ->
 
 
 def test_signs_in_through_the_page_form(session: dict[str, Any]) -> None:
-    assert session["whoami"] == "Signed in as sales@acme.example"
+    assert session["whoami"] == "Signed in as sales@acme.example · SALES · Acme Corp (acme)"
     assert session["password_after_sign_in"] == "", "the password field is cleared"
 
 
@@ -174,3 +174,100 @@ def test_nothing_is_written_to_browser_storage(session: dict[str, Any]) -> None:
 def test_screenshot_is_saved(session: dict[str, Any]) -> None:
     shot = ARTIFACTS / "graphiql.png"
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+# --- issue 14: starter query, demo role picker, banner, redactions panel, explain ---
+
+
+@pytest.fixture(scope="module")
+def demo_visit(browser: Any, ledgerline_server: LiveServer) -> Iterator[dict[str, Any]]:
+    """A developer's path: the starter query is there; pick the marketing demo user,
+    run it, read the Redactions panel, explain one redaction; then pick the acme owner
+    and switch to globex with the tenant switcher."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    seen = recorded(page)
+    try:
+        with screenshot_on_failure(page, "graphiql-demo", seen):
+            page.goto(ledgerline_server.graphql_url, wait_until="load", timeout=30_000)
+            page.wait_for_selector(".graphiql-container .graphiql-query-editor .CodeMirror")
+            seen["starter"] = page.evaluate(
+                "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
+            )
+            page.select_option("#ll-demo", "marketing@acme.example")
+            expect(page.locator("#ll-whoami")).to_contain_text("MARKETING", timeout=15_000)
+            seen["banner"] = page.inner_text("#ll-whoami")
+            page.click(".graphiql-execute-button")
+            expect(page.locator(".result-window")).to_contain_text("totalCount", timeout=15_000)
+            panel = page.locator(".ll-redactions")
+            expect(panel.locator(".ll-redaction").first).to_be_visible(timeout=15_000)
+            seen["panel_rows"] = panel.locator(".ll-row h4").all_inner_texts()
+            seen["panel_entries"] = panel.locator(".ll-redaction").all_inner_texts()
+            seen["legend"] = panel.locator(".ll-legend dt").all_inner_texts()
+            panel.locator(".ll-explain-button").first.click()
+            expect(panel.locator(".ll-outcome").first).to_contain_text("Outcome", timeout=15_000)
+            seen["explained"] = panel.locator(".ll-explain").first.inner_text()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "graphiql-redactions.png"), full_page=True)
+
+            page.select_option("#ll-demo", "owner@acme.example")
+            expect(page.locator("#ll-whoami")).to_contain_text("OWNER", timeout=15_000)
+            seen["owner_banner"] = page.inner_text("#ll-whoami")
+            globex = page.locator("#ll-tenant option", has_text="globex").get_attribute("value")
+            page.select_option("#ll-tenant", globex)
+            expect(page.locator("#ll-whoami")).to_contain_text("(globex)", timeout=15_000)
+            seen["switched_banner"] = page.inner_text("#ll-whoami")
+            seen["csp_violations"] = page.evaluate("window.__llCspViolations")
+        yield seen
+    finally:
+        context.close()
+
+
+def test_the_editor_opens_with_the_readme_contacts_query(demo_visit: dict[str, Any]) -> None:
+    from server.graphiql import STARTER_QUERY
+
+    assert demo_visit["starter"].strip() == STARTER_QUERY.strip()
+
+
+def test_the_role_picker_signs_in_as_the_demo_user_and_the_banner_names_them(
+    demo_visit: dict[str, Any],
+) -> None:
+    assert demo_visit["banner"] == (
+        "Signed in as marketing@acme.example · MARKETING · Acme Corp (acme)"
+    )
+
+
+def test_the_redactions_panel_lists_reasons_by_row_in_plain_words(
+    demo_visit: dict[str, Any],
+) -> None:
+    from privacy.decision import REASON_TEXT, Reason
+
+    assert demo_visit["panel_rows"], "no row listed"
+    assert all(row.startswith("contacts.nodes.") for row in demo_visit["panel_rows"])
+    entries = demo_visit["panel_entries"]
+    no_consent = [e for e in entries if "NO_CONSENT" in e]
+    assert no_consent and REASON_TEXT[Reason.NO_CONSENT] in no_consent[0]
+
+
+def test_the_legend_names_every_reason(demo_visit: dict[str, Any]) -> None:
+    from privacy.decision import Reason
+
+    assert set(demo_visit["legend"]) == {r.value for r in Reason}
+
+
+def test_explain_shows_the_decision_steps_for_a_redaction(demo_visit: dict[str, Any]) -> None:
+    explained = demo_visit["explained"]
+    assert "PERMISSION: passed" in explained
+    assert "Outcome: REDACT" in explained
+
+
+def test_the_tenant_switcher_moves_the_banner_to_the_other_tenant(
+    demo_visit: dict[str, Any],
+) -> None:
+    assert demo_visit["owner_banner"].endswith("(acme)")
+    assert demo_visit["switched_banner"] == (
+        "Signed in as owner@acme.example · READ_ONLY · Globex Inc (globex)"
+    )
+    assert demo_visit["csp_violations"] == []

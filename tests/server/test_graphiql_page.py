@@ -286,7 +286,7 @@ def test_page_script_runs_the_documented_sign_in_operations() -> None:
         "'{ logIn(email: $email, password: $password) { ok } }'"
     ) in script
     assert "'mutation { logOut { ok } }'" in script
-    assert "'{ me { email } }'" in script
+    assert "'query WhoAmI { me { email role currentTenant { id name slug } ' +" in script
 
 
 # --- the vendored files --------------------------------------------------------
@@ -305,3 +305,49 @@ def test_vendored_bundles_ship_with_their_licences() -> None:
     folder = STATIC_DIR / "graphiql"
     for name in ("LICENSE.graphiql", "LICENSE.react", "LICENSE.react-dom"):
         assert "MIT License" in (folder / name).read_text()
+
+
+def test_the_starter_query_is_the_readme_contacts_query() -> None:
+    from pathlib import Path
+
+    from server.graphiql import STARTER_QUERY
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    curl = re.search(r'"query":"(\{ contacts\(first: 5\).*?\})"\}', readme)
+    assert curl is not None, "the README's contacts query"
+    assert " ".join(STARTER_QUERY.split()) == " ".join(curl.group(1).split())
+
+
+def test_the_page_carries_the_starter_query_for_its_script() -> None:
+    from server.graphiql import STARTER_QUERY
+
+    body = [attrs for tag, attrs in _parse(graphiql_html(NONCE)).tags if tag == "body"]
+    assert body[0]["data-starter-query"] == STARTER_QUERY
+
+
+def test_the_demo_picker_names_every_demo_login_when_asked() -> None:
+    from auth.permissions import Role
+    from server.demo import DEMO_TENANTS, demo_email
+
+    options = [
+        attrs["value"]
+        for tag, attrs in _parse(graphiql_html(NONCE, demo=True)).tags
+        if tag == "option" and attrs.get("value")
+    ]
+    assert options == [demo_email(r, slug) for _, slug, _ in DEMO_TENANTS for r in Role]
+
+
+def test_the_demo_picker_is_absent_unless_asked() -> None:
+    ids = {attrs.get("id") for _tag, attrs in _parse(graphiql_html(NONCE)).tags}
+    assert "ll-demo" not in ids
+
+
+async def test_the_development_server_names_the_demo_logins(settings) -> None:  # type: ignore[no-untyped-def]
+    from server.app import create_app
+
+    app = create_app(settings, migrate=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            page = await client.get("/graphql", headers={"accept": "text/html"})
+    assert 'id="ll-demo"' in page.text
