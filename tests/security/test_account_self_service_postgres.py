@@ -92,3 +92,34 @@ async def test_the_choice_history_is_its_accounts_own_and_append_only(
     ):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             as_app(pg_database, own, "", statement)
+
+
+async def test_deleting_an_account_works_under_row_level_security(
+    pg_demo: Demo, pg_database: PostgresDatabase
+) -> None:
+    user_id = pg_demo.tenants["acme"].users[Role.SALES]
+    headers = await pg_demo.headers("acme", Role.SALES)
+    answer = await pg_demo.gql(
+        "mutation($p: String!) { deleteMyAccount(password: $p) { ok membershipsEnded } }",
+        {"p": DEMO_PASSWORD},
+        headers,
+    )
+    assert answer == {"data": {"deleteMyAccount": {"ok": True, "membershipsEnded": 1}}}
+    owner = pg_database.owner()
+    left = {
+        table: owner.execute(
+            f"SELECT count(*) FROM {table} WHERE {column} = %s", (user_id,)
+        ).fetchone()[0]  # type: ignore[index]
+        for table, column in (
+            ("app_user", "id"),
+            ("membership", "user_id"),
+            ("auth_session", "user_id"),
+            ("policy_acceptance", "user_id"),
+        )
+    }
+    assert left == dict.fromkeys(left, 0)
+    audited = owner.execute(
+        "SELECT count(*) FROM audit_event WHERE action = 'account_deleted' AND actor_id = %s",
+        (user_id,),
+    ).fetchone()
+    assert audited == (1,)
