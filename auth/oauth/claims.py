@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jws import extract_compact
+from joserfc.jwt import ClaimsOption
 
 from auth.oauth.keys import SigningKeys
 from auth.tokens import ALGORITHM
 from privacy.purposes import Purpose
 
 AT_JWT = "at+jwt"
+ESSENTIAL: ClaimsOption = {"essential": True}
 
 
 class InvalidAppToken(Exception):
@@ -52,29 +56,33 @@ def is_app_token(token: str) -> bool:
         header = extract_compact(token.encode()).protected
     except (JoseError, ValueError):
         return False
+    return _profiled(header)
+
+
+def _profiled(header: dict[str, Any]) -> bool:
+    """`typ: at+jwt` (or its media type), RFC 9068 section 2.1."""
     return str(header.get("typ", "")).lower() in (AT_JWT, "application/" + AT_JWT)
+
+
+@cache
+def _registry(issuer: str, audience: str) -> jwt.JWTClaimsRegistry:
+    return jwt.JWTClaimsRegistry(
+        leeway=5,
+        iss={"essential": True, "value": issuer},
+        aud={"essential": True, "value": audience},
+        exp=ESSENTIAL, sub=ESSENTIAL, client_id=ESSENTIAL, jti=ESSENTIAL,
+        tid=ESSENTIAL, gid=ESSENTIAL, ins=ESSENTIAL,
+    )  # fmt: skip
 
 
 def verify_app_token(
     keys: SigningKeys, token: str, *, issuer: str, audience: str, purpose: Purpose | None = None
 ) -> AppCredential:
-    registry = jwt.JWTClaimsRegistry(
-        iss={"essential": True, "value": issuer},
-        aud={"essential": True, "value": audience},
-        exp={"essential": True},
-        sub={"essential": True},
-        client_id={"essential": True},
-        jti={"essential": True},
-        tid={"essential": True},
-        gid={"essential": True},
-        ins={"essential": True},
-        leeway=5,
-    )
     try:
         decoded = jwt.decode(token, keys.verification_set(), algorithms=[ALGORITHM])
-        if str(decoded.header.get("typ", "")).lower() not in (AT_JWT, "application/" + AT_JWT):
+        if not _profiled(decoded.header):
             raise InvalidAppToken("not an access token")
-        registry.validate(decoded.claims)
+        _registry(issuer, audience).validate(decoded.claims)
         claims = decoded.claims
         return AppCredential(
             user_id=uuid.UUID(claims["sub"]),
