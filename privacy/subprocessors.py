@@ -4,8 +4,9 @@ personal data for the service, what it receives and why.
 Only the ones the code actually uses are listed: the hosting provider the operator
 runs the service on, and the mail relay `core/mail.py` sends through when
 `LEDGERLINE_SMTP_HOST` is set. No analytics, advertising or tracking service is used.
-Partner apps and webhooks (which a tenant connects itself) will be added here with the
-code that sends them data. `evidence` names that code; a test imports it.
+Partner apps, which a tenant's admin installs itself, are listed with what bounds them;
+webhooks will be added with the code that sends them data. `evidence` names that code;
+a test imports it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ SUBPROCESSORS: tuple[SubProcessor, ...] = (
         "privacy-request confirmations",
         where="as configured; without one, no email leaves the server",
         evidence=("core.mail:Mailer", "core.mail:send_after_commit"),
+    ),
+    SubProcessor(
+        role="Partner apps an organisation's admin installs (OAuth 2)",
+        receives="only the kinds of personal data their approved scopes reach, never "
+        "more than the member they act for may see, and nothing a person's consent or "
+        "objection keeps from their purposes",
+        purpose="serve the purposes their scopes name, shown on the consent page before "
+        "installation; uninstalling ends their access at once",
+        where="where their developers run them; each organisation lists its own",
+        evidence=("auth.scopes:SCOPE_GRANTS", "auth.oauth.resource:principal_for_app"),
     ),
 )
 
