@@ -18,11 +18,11 @@ choices, which the law asks to keep.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from auth.accounts import memberships_of, release_member_records
+from auth.accounts import memberships_of, release_member_records, revoke_app_grants
 from auth.passwords import verify_password
 from auth.permissions import Role
 from auth.principal import Principal
@@ -30,8 +30,7 @@ from auth.sign_in import invalid_credentials
 from core.errors import AppError, Code
 from core.services import Services
 from models import AccountToken, Invitation, Membership, PolicyAcceptance, User
-from models.apps import OAuthClient, OAuthGrant
-from models.base import utcnow
+from models.apps import OAuthClient
 from models.db import enter_scope
 from privacy.audit import AuditBuffer, account_deleted, write_rows
 
@@ -93,11 +92,7 @@ async def delete_account(
         await session.execute(
             delete(Invitation).where(col(Invitation.email_bidx) == cipher.blind_index(address))
         )
-        await session.execute(
-            update(OAuthGrant)
-            .where(col(OAuthGrant.user_id) == user_id, col(OAuthGrant.revoked_at).is_(None))
-            .values(revoked_at=utcnow())
-        )
+        await revoke_app_grants(session, user_id)
         await session.execute(delete(Membership).where(col(Membership.user_id) == user_id))
         buffer = AuditBuffer()
         account_deleted(buffer, user_id=user_id, memberships=len(memberships))

@@ -32,6 +32,7 @@ from models import (
     Tenant,
     User,
 )
+from models.apps import OAuthGrant
 from models.base import utcnow
 from models.db import enter_tenant
 
@@ -197,6 +198,16 @@ async def release_member_records(session: AsyncSession, user_id: uuid.UUID) -> N
         )
     await session.execute(
         update(Activity).where(col(Activity.author_id) == user_id).values(author_id=None)
+    )
+
+
+async def revoke_app_grants(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Every partner-app grant acting for the user, in the session's tenant, revoked:
+    their access and refresh tokens stop working (a password reset, a deleted account)."""
+    await session.execute(
+        update(OAuthGrant)
+        .where(col(OAuthGrant.user_id) == user_id, col(OAuthGrant.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
     )
 
 

@@ -4,8 +4,9 @@ Asking for a reset answers one and the same way whether or not the address has a
 account (no enumeration: the single-use link, valid one hour, goes only to an account's
 own address, after the commit, in the background), and is rate limited by the `auth`
 bucket of the client's IP. Using the link sets a new password under sign-up's rule and
-revokes every session and refresh token of the account, in the one transaction that
-spends the link: a refused password leaves the link unused.
+revokes every session and refresh token of the account, and the grants of partner apps
+acting for it in each of its tenants, in the one transaction that spends the link: a
+refused password leaves the link unused.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from auth.account_tokens import LinkKind, claimed_link, issue_link, link_url
+from auth.accounts import memberships_of, revoke_app_grants
 from auth.passwords import hash_password
 from auth.sign_up import require_strong_password
 from auth.throttle import limit_auth
@@ -22,6 +24,7 @@ from core.mail import send_after_commit
 from core.services import Services
 from models import AuthSession, User
 from models.base import utcnow
+from models.db import enter_scope
 
 REQUEST_MESSAGE = (
     "If an account uses this address, we sent it a link to choose a new password. The "
@@ -76,4 +79,7 @@ async def reset_password(
             .where(col(AuthSession.user_id) == user.id, col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=now)
         )
+        for membership in await memberships_of(services, user.id):
+            await enter_scope(session, membership.tenant.id, user.id)
+            await revoke_app_grants(session, user.id)
     return RESET_MESSAGE
