@@ -346,6 +346,11 @@ class AuditSink:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def backlog(self) -> int:
+        """Batches submitted and not yet written (the `/metrics` backlog gauge)."""
+        return len(self._pending)
+
     def start(self) -> None:
         if not self.running:
             self._task = asyncio.create_task(self._run(), name="audit-sink")

@@ -14,8 +14,6 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -32,9 +30,11 @@ from server import access_log
 from server.body_limit import BodySizeLimitMiddleware
 from server.export_download import download_export
 from server.graphiql import STATIC_DIR
+from server.metrics import Metrics
 from server.oauth import OAuthEndpoints
 from server.privacy_page import privacy_page
 from server.ratelimit import RateLimiter, RateLimitMiddleware, close_storage, make_storage
+from server.readiness import healthz, readyz_endpoint
 from server.security_headers import SecurityHeadersMiddleware
 from server.view import LedgerlineGraphQL
 
@@ -65,9 +65,7 @@ def create_app(
     )
     graphql_app = LedgerlineGraphQL(schema, services)
     oauth = OAuthEndpoints(services)
-
-    async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+    metrics = services.extras.setdefault("metrics", Metrics(backlog=lambda: audit_sink.backlog))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -99,12 +97,19 @@ def create_app(
             allow_credentials=True,
             max_age=600,
         ),
-        Middleware(RateLimitMiddleware, limiter=limiter, paths=RATE_LIMITED_PATHS),
+        Middleware(
+            RateLimitMiddleware,
+            limiter=limiter,
+            paths=RATE_LIMITED_PATHS,
+            on_refused=metrics.refused,
+        ),
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes),
     ]
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/readyz", readyz_endpoint(services, storage, bool(settings.redis_url))),
+            Route("/metrics", metrics.endpoint),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/privacy", privacy_page, methods=["GET"]),
             *oauth.routes(),

@@ -26,6 +26,7 @@ from privacy.account_choices import gpc_signal, honour_gpc
 from privacy.usage import usage_row
 from schema.extensions import coded
 from server.app_operations import refused_to_app
+from server.metrics import metrics_of
 from server.trusted_documents import untrusted
 
 _REQUEST_ERRORS = (
@@ -129,6 +130,15 @@ async def _execute(
                 chain_key=ctx.services.settings.audit_key,
             )  # fmt: skip
         await session.commit()
+    metrics = metrics_of(ctx.services)
+    if metrics is not None:
+        metrics.observe_operation(
+            operation=operation_name,
+            kind=ctx.operation_kind,
+            outcome="error" if result.errors else "ok",
+            seconds=time.perf_counter() - started,
+            redactions=ctx.redactions,
+        )
     if ctx.redactions:
         extensions = dict(result.extensions or {})
         extensions["redactions"] = ctx.redactions

@@ -137,6 +137,7 @@ class RateLimitMiddleware:
         principal_key: PrincipalKey | None = default_principal_key,
         ip_bucket: str = "default",
         principal_bucket: str = "default",
+        on_refused: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
         self.limiter = limiter
@@ -147,6 +148,7 @@ class RateLimitMiddleware:
         self.principal_key = principal_key
         self.ip_bucket = ip_bucket
         self.principal_bucket = principal_bucket
+        self.on_refused = on_refused
         limiter.item(ip_bucket)
         limiter.item(principal_bucket)
 
@@ -162,6 +164,8 @@ class RateLimitMiddleware:
             if principal:
                 decision = await self.limiter.hit(self.principal_bucket, "principal:" + principal)
         if not decision.allowed:
+            if self.on_refused is not None:
+                self.on_refused("http")
             await self._refuse(send, decision.retry_after_s)
             return
         await self.app(scope, receive, send)

@@ -52,6 +52,7 @@ from core.services import Services
 from privacy.purposes import Purpose
 from server.execution import execute_operation
 from server.graphiql import graphiql_response
+from server.metrics import metrics_of
 from server.ratelimit import rate_limited_body
 from server.trusted_documents import not_found as persisted_not_found
 from server.trusted_documents import persisted_hash, registered_document
@@ -297,7 +298,10 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         _PRE_EXECUTION.set(
             result.data is None and bool(errors) and all(e.path is None for e in errors)
         )
-        _rate_limited_status(errors, sub_response)
+        if _rate_limited_status(errors, sub_response):
+            metrics = metrics_of(self.services)
+            if metrics is not None:
+                metrics.refused("sign_in")
         return result
 
     def create_response(
@@ -321,7 +325,7 @@ class LedgerlineGraphQL(GraphQL[RequestContext, None]):
         return orjson.dumps(data)
 
 
-def _rate_limited_status(errors: list[Any], sub_response: Response) -> None:
+def _rate_limited_status(errors: list[Any], sub_response: Response) -> bool:
     """A rate limit refused inside the operation (the sign-in bucket, the login backoff)
     answers like the HTTP limits: 429 with `Retry-After`."""
     for error in errors:
@@ -329,7 +333,8 @@ def _rate_limited_status(errors: list[Any], sub_response: Response) -> None:
         if extensions.get("code") == Code.RATE_LIMITED.value:
             sub_response.status_code = 429
             sub_response.headers["Retry-After"] = str(extensions.get("retryAfter", 1))
-            return
+            return True
+    return False
 
 
 class _CsrfError(Exception):
