@@ -25,9 +25,11 @@ class Services:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
+        db = Database(settings.database_url, settings.app_database_url or None)
+        db.journal_path = str(settings.retention_journal)
         return cls(
             settings=settings,
-            db=Database(settings.database_url, settings.app_database_url or None),
+            db=db,
             keyring=KeyRing(settings.master_keys, settings.active_master_key_id),
             tokens=TokenIssuer(
                 settings.signing_key_pem,

@@ -425,6 +425,19 @@ class Settings(BaseSettings):
         description="where links in mails point: an invitation links to "
         "`<url>/accept-invitation#token=...`, whose page calls `acceptInvitation`",
     )
+    purge_interval_s: Annotated[int, Field(ge=0)] = Field(
+        default_factory=lambda data: 0 if data["env"] == "test" else 24 * 3600,
+        validation_alias="LEDGERLINE_PURGE_INTERVAL_S",
+        description="seconds between the server's in-process retention purges (the first "
+        "one interval after start); `0` turns them off (`ledgerline retention purge` still "
+        "works)",
+    )
+    retention_journal: Path = Field(
+        default_factory=lambda data: data["data_dir"] / "retention-journal.jsonl",
+        validation_alias="LEDGERLINE_RETENTION_JOURNAL",
+        description="the journal of erasures and purges that `ledgerline retention reapply` "
+        "replays after a restore; keep it out of the database's backups",
+    )
 
     export_dir: Path = Field(
         default_factory=lambda data: data["data_dir"] / "exports",

@@ -21,6 +21,7 @@ from models.exports import PrivacyExport
 from models.invitations import Invitation
 from models.legal_holds import LegalHold
 from models.privacy_requests import PrivacyRequest
+from models.retention import RetentionRun, RetentionSetting
 from models.tenancy import Tenant, TenantKey
 
 __all__ = [
@@ -51,6 +52,8 @@ __all__ = [
     "PrivacyRequest",
     "ProcessingEvent",
     "Suppression",
+    "RetentionRun",
+    "RetentionSetting",
     "Tenant",
     "TrustedDocument",
     "TenantKey",

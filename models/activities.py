@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ForeignKeyConstraint, LargeBinary, UniqueConstraint
 from sqlmodel import Field
 
-from models.base import TenantScoped, UTCDateTime
+from models.base import TenantScoped, Trashable, UTCDateTime
 
 
 class ActivityKind(enum.Enum):
@@ -47,7 +47,7 @@ def _subject_from_contact_link(context: Any) -> Any:
     return context.get_current_parameters().get("contact_id")
 
 
-class Activity(TenantScoped, table=True):
+class Activity(TenantScoped, Trashable, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id", name="uq_activity_tenant_id"),
         ForeignKeyConstraint(["tenant_id", "contact_id"], ["contact.tenant_id", "contact.id"]),

@@ -79,5 +79,25 @@ class TenantScoped(SQLModel):
     updated_at: datetime = timestamp_field()
 
 
+class Trashable(SQLModel):
+    """Mixin for the records a delete moves to the trash (policy section 5; issue 11).
+
+    `deleted_at` set: the row is in the trash, hidden from every read by the tenant
+    guard (models/tenant_guard.py) and restorable until the tenant's `soft_deleted`
+    period ends; then the purge erases or removes it and sets `purged_at` on what it
+    keeps (an erased contact's shell, a won deal's amount)."""
+
+    __trashable__: ClassVar[bool] = True
+
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_by: uuid.UUID | None = None
+    """The member who deleted it (an opaque user id)."""
+    purged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def is_trashable(cls: type) -> bool:
+    return bool(getattr(cls, "__trashable__", False))
+
+
 def is_tenant_scoped(cls: type) -> bool:
     return bool(getattr(cls, "__tenant_scoped__", False))

@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy import ForeignKeyConstraint, LargeBinary, UniqueConstraint
 from sqlmodel import Field
 
-from models.base import TenantScoped
+from models.base import TenantScoped, Trashable
 
 
-class Company(TenantScoped, table=True):
+class Company(TenantScoped, Trashable, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id", name="uq_company_tenant_id"),
         ForeignKeyConstraint(

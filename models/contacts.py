@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKeyConstraint, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field
 
-from models.base import TenantScoped, UTCDateTime
+from models.base import TenantScoped, Trashable, UTCDateTime
 
 
 class LifecycleStage(enum.Enum):
@@ -32,7 +32,7 @@ class LifecycleStage(enum.Enum):
 LIFECYCLE_STAGES = tuple(stage.value for stage in LifecycleStage)
 
 
-class Contact(TenantScoped, table=True):
+class Contact(TenantScoped, Trashable, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id", name="uq_contact_tenant_id"),
         ForeignKeyConstraint(["tenant_id", "company_id"], ["company.tenant_id", "company.id"]),

@@ -264,6 +264,9 @@ class Database:
 
     def __init__(self, url: str, app_url: str | None = None) -> None:
         self.owner_url = url
+        self.journal_path: str | None = None
+        """Where committed erasures and purges are journaled (privacy/retention/journal.py,
+        session.info["retention_journal"]); None: not journaled."""
         self.is_postgres = url.startswith("postgresql")
         self.url = (app_url or app_url_for(url)) if self.is_postgres else url
         self.engine = make_engine(self.url)
@@ -301,6 +304,7 @@ class Database:
                 "session_hash": session_hash,
                 "bearer_session": bearer_session,
                 "cookie_session": cookie_session,
+                "retention_journal": self.journal_path,
             }
         )
         try:

@@ -9,12 +9,12 @@ from decimal import Decimal
 from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field
 
-from models.base import Money, TenantScoped, UTCDateTime
+from models.base import Money, TenantScoped, Trashable, UTCDateTime
 
 DEAL_STAGES = ("prospecting", "qualification", "proposal", "negotiation", "won", "lost")
 
 
-class Deal(TenantScoped, table=True):
+class Deal(TenantScoped, Trashable, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id", name="uq_deal_tenant_id"),
         ForeignKeyConstraint(["tenant_id", "company_id"], ["company.tenant_id", "company.id"]),

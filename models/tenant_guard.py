@@ -9,6 +9,13 @@ A session's scope lives in `session.info`:
 - `tenant_id`: the tenant every statement is confined to;
 - `user_scope`: before a tenant is chosen (log-in, tenant switch) only the caller's own
   memberships are visible.
+
+The trash (policy section 5; issue 11) is hidden here too, in the one place every read
+passes: a SELECT of a trashable table (models.base.Trashable) also gets `deleted_at IS
+NULL`, so lists, nodes, nested relations, filters, counts, the loaders and the fast
+executor never see a deleted row. Only statements that ask for it with the execution
+option `INCLUDE_TRASHED` (the trash list, restore, the purge) see them. Writes are not
+filtered: erasure must still reach a deleted person's deals and notes.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 
 from models.accounts import Membership
-from models.base import is_tenant_scoped
+from models.base import is_tenant_scoped, is_trashable
 
 
 class TenantScopeError(RuntimeError):
@@ -41,6 +48,9 @@ def _scoped_classes() -> list[type]:
     return classes
 
 
+INCLUDE_TRASHED = "include_trashed"
+"""Execution option (`stmt.execution_options(include_trashed=True)`): see deleted rows."""
+
 _SCOPED: list[type] = []
 _SCOPED_TABLES: set[str] = set()
 
@@ -53,11 +63,17 @@ def scoped_classes() -> list[type]:
 
 
 @lru_cache(maxsize=4096)
-def _criteria_for(tenant_id: uuid.UUID) -> tuple[Any, ...]:
+def _criteria_for(tenant_id: uuid.UUID, hide_trashed: bool) -> tuple[Any, ...]:
     """Built once per tenant: the options are immutable and the tenant is their only
     variable, so reusing them saves building a dozen options per statement."""
     return tuple(
-        with_loader_criteria(cls, lambda c: c.tenant_id == tenant_id, include_aliases=True)
+        with_loader_criteria(
+            cls,
+            (lambda c: (c.tenant_id == tenant_id) & c.deleted_at.is_(None))
+            if hide_trashed and is_trashable(cls)
+            else (lambda c: c.tenant_id == tenant_id),
+            include_aliases=True,
+        )
         for cls in scoped_classes()
     )
 
@@ -95,7 +111,8 @@ def _tenant_guard(state: ORMExecuteState) -> None:
     if state.is_update and _sets_tenant(state.statement):
         raise TenantScopeError("a row's tenant never changes")
     if tenant_id is not None:
-        state.statement = state.statement.options(*_criteria_for(tenant_id))
+        hide_trashed = state.is_select and not state.execution_options.get(INCLUDE_TRASHED)
+        state.statement = state.statement.options(*_criteria_for(tenant_id, hide_trashed))
         return
     user_id = info.get("user_scope")
     classes = {m.class_ for m in mappers if is_tenant_scoped(m.class_)}
@@ -166,4 +183,4 @@ def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
             raise TenantScopeError("refusing to write a row of another tenant")
 
 
-__all__ = ["TenantScopeError", "scoped_classes"]
+__all__ = ["INCLUDE_TRASHED", "TenantScopeError", "scoped_classes"]

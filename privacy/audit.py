@@ -391,3 +391,35 @@ class AuditSink:
                 await self._task
             self._task = None
         await self.drain()
+
+
+# --- Retention (policy section 5; issue 11) --------------------------------------------
+
+
+def retention_rule_changed(buffer: AuditBuffer, *, rule: str, days: int) -> None:
+    buffer.record("retention_rule_changed", f"rule {rule} days {days}")
+
+
+def moved_to_trash(buffer: AuditBuffer, *, type_name: str, row_id: uuid.UUID) -> None:
+    buffer.record(f"{type_name.lower()}_deleted", f"{type_name.lower()} {row_id}")
+
+
+def restored_from_trash(buffer: AuditBuffer, *, type_name: str, row_id: uuid.UUID) -> None:
+    buffer.record(f"{type_name.lower()}_restored", f"{type_name.lower()} {row_id}")
+
+
+def retention_purged(
+    session: AsyncSession, *, tenant_id: uuid.UUID, step: str, count: int, run_id: uuid.UUID
+) -> None:
+    """The purge acts for no one: its events have no actor (`actor_type` system)."""
+    session.add(
+        AuditEvent(
+            tenant_id=tenant_id,
+            actor_id=None,
+            actor_type="system",
+            action="retention_purged",
+            purposes="",
+            detail=f"{step}: {count} rows, run {run_id}",
+            occurred_at=utcnow(),
+        )
+    )

@@ -23,6 +23,7 @@ from models.consent import ConsentEvent, ConsentState, ProcessingEvent
 from models.contacts import Contact
 from models.deals import Deal
 from privacy.purposes import PURPOSES, LawfulBasis, Purpose
+from privacy.retention.journal import Entry, note
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,12 @@ async def _erase_processing_reasons(session: AsyncSession, contact_id: uuid.UUID
 
 
 async def erase_contact(
-    session: AsyncSession, contact: Contact, reason: str | None, actor: uuid.UUID | None
+    session: AsyncSession,
+    contact: Contact,
+    reason: str | None,
+    actor: uuid.UUID | None,
+    *,
+    rule: str = "erasure",
 ) -> None:
     """Right to erasure: personal data gone, the record kept as an anonymous shell so
     deals and totals survive.
@@ -232,7 +238,11 @@ async def erase_contact(
     body of every activity about them (recorded subject), linked to them, or linked to
     one of their deals; the source and evidence of their consent history and the
     reasons given for earlier restrictions. The activities, deals and histories stay,
-    with '[erased]' in required or historical text."""
+    with '[erased]' in required or historical text.
+
+    The erasure is also journaled outside the database once it commits (`rule`: why,
+    a retention rule's name or a person's `erasure`), so a restore from backup can
+    re-apply it (privacy/retention/journal.py). `actor` is None for the purge."""
     now = utcnow()
     for column in PERSONAL_COLUMNS:
         setattr(contact, column, None)
@@ -268,3 +278,4 @@ async def erase_contact(
         )
     )
     await session.flush()
+    note(session, Entry(contact.tenant_id, rule, "erase_contacts", (contact.id,)))

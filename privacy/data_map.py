@@ -115,8 +115,8 @@ class Erasure(enum.Enum):
 
 @dataclass(frozen=True)
 class RetentionRule:
-    """A named retention rule with its documented default (section 5). Data only: the
-    purge job that applies them is still to come (issue 11)."""
+    """A named retention rule with its documented default (section 5). Data only: tenants
+    change them within bounds and the purge applies them (privacy/retention/)."""
 
     name: str
     description: str
@@ -137,7 +137,8 @@ def _rule(name: str, description: str, days: int | None, text: str, since: str) 
 
 
 class Retention:
-    """The default retention rules (tenants may change them within bounds, later)."""
+    """The default retention rules (tenants change them within bounds:
+    privacy/retention/rules.py)."""
 
     ACCOUNT = _rule(
         "account", "Account information", None, "while the account exists",
@@ -345,6 +346,9 @@ _PRIVACY = (ServicePurpose.ACCOUNTABILITY,)
 _CUSTOMER = (Retention.CUSTOMER_DATA, Retention.SOFT_DELETED)
 _CONTACT = (Retention.INACTIVE_PROSPECT, Retention.CUSTOMER_DATA, Retention.SOFT_DELETED)
 
+_TRASH = {"deleted_at": meta(), "deleted_by": meta(), "purged_at": meta()}
+"""The trash's columns (models.base.Trashable): when and by whom (an opaque id)."""
+
 _TABLES: tuple[TableMap, ...] = (
     # -- section 2.1: account information ------------------------------------------------
     _table(
@@ -469,6 +473,7 @@ _TABLES: tuple[TableMap, ...] = (
         minor_flagged_at=plain(C.PRIVACY_CHOICES, MINOR_FLAG, purposes=_PRIVACY,
                                erasure=Erasure.KEEP, exported=False),
         created_at=meta(exported=True), updated_at=meta(exported=True),
+        **_TRASH,
     ),
     _table(
         "company", "Companies: the organisations in the CRM",
@@ -478,6 +483,7 @@ _TABLES: tuple[TableMap, ...] = (
         address_enc=enc(C.POSTAL_ADDRESS, "postal addresses", exported=False,
                         erasure=Erasure.KEEP),
         owner_id=meta(), created_at=meta(), updated_at=meta(),
+        **_TRASH,
     ),
     _table(
         "deal", "Deals",
@@ -489,6 +495,7 @@ _TABLES: tuple[TableMap, ...] = (
         expected_close_date=meta(exported=True), company_id=meta(),
         primary_contact_id=meta(), owner_id=meta(), closed_at=meta(exported=True),
         created_at=meta(), updated_at=meta(),
+        **_TRASH,
     ),
     _table(
         "activity", "Activities: notes, calls, emails, meetings and tasks",
@@ -500,6 +507,7 @@ _TABLES: tuple[TableMap, ...] = (
         due_at=meta(exported=True), done=meta(exported=True), contact_id=meta(),
         company_id=meta(), deal_id=meta(), author_id=meta(), subject_contact_id=meta(),
         created_at=meta(exported=True), updated_at=meta(),
+        **_TRASH,
     ),
     _table(
         "consent_event", "History of each contact's consent and objections",
@@ -650,6 +658,18 @@ _TABLES: tuple[TableMap, ...] = (
         "6", None, (Retention.OAUTH_SECRET,),
         id=meta(), tenant_id=meta(), grant_id=meta(), token_hash=meta(), created_at=meta(),
         expires_at=meta(), used_at=meta(),
+    ),
+    _table(
+        "retention_setting", "Each workspace's own retention periods (section 5)",
+        "5", None, (Retention.SERVICE_RECORD,),
+        id=meta(), tenant_id=meta(), rule=meta(), days=meta(), updated_by=meta(),
+        created_at=meta(), updated_at=meta(),
+    ),
+    _table(
+        "retention_run", "Records of the retention purge's runs and what each rule removed",
+        "5", None, (Retention.AUDIT,),
+        id=meta(), tenant_id=meta(), started_at=meta(), finished_at=meta(), dry_run=meta(),
+        trigger=meta(), counts=meta(), created_at=meta(), updated_at=meta(),
     ),
     # -- section 8: security (audit, keys) -----------------------------------------------
     _table(

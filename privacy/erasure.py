@@ -170,9 +170,13 @@ async def erase_person(
     actor: uuid.UUID | None,
     reason: str | None = None,
     request_id: uuid.UUID | None = None,
+    suppress_person: bool = True,
+    rule: str = "erasure",
 ) -> Erased:
     """Erase the contact (see the module docstring); LEGAL_HOLD under an active hold.
-    `actor` None: the service itself (a deadline, e.g. privacy/minors.py)."""
+    `actor` None: the service itself (a deadline, e.g. privacy/minors.py, or the
+    retention purge, privacy/retention/, which erases under its rule's name; a prospect
+    erased for inactivity is not suppressed: they may come back)."""
     if contact.erased_at is not None:
         earlier = await erasure_of(session, contact.id)
         if earlier is not None:
@@ -188,9 +192,10 @@ async def erase_person(
         categories=erased_categories(),
         exceptions=list(KEPT),
     )
-    await suppress(session, cipher, contact, record.id)
+    if suppress_person:
+        await suppress(session, cipher, contact, record.id)
     if contact.erased_at is None:
-        await erase_contact(session, contact, reason, actor)
+        await erase_contact(session, contact, reason, actor, rule=rule)
     await discard_exports_of(session, contact_id=contact.id, now=utcnow())
     session.add(record)
     await session.flush()

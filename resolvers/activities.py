@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlmodel import col
 
 from core.context import RequestContext
@@ -29,6 +29,7 @@ from resolvers.loaders import activities_with_state, activity_select, loaders_of
 from resolvers.pagination import Page, PageArgs, fetch_page
 from resolvers.references import existing, optional_ref
 from resolvers.rows import ActivityRow
+from resolvers.trash import delete_to_trash
 
 SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}
 LINKS = ("contact_id", "company_id", "deal_id")
@@ -225,7 +226,5 @@ async def update_activity(ctx: RequestContext, global_id: str, data: dict[str, A
 
 
 async def delete_activity(ctx: RequestContext, global_id: str) -> uuid.UUID:
-    row = await existing(ctx, global_id, "Activity", "id")
-    await ctx.db.execute(delete(Activity).where(col(Activity.id) == row.id))
-    ctx.audit.record("activity_deleted", f"activity {row.id}")
-    return row.id
+    """To the trash (resolvers/trash.py)."""
+    return await delete_to_trash(ctx, global_id, "Activity")

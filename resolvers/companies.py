@@ -1,8 +1,8 @@
 """Companies: listing with filters, and create/update/delete.
 
 Thin by design, like resolvers/contacts.py: permissions live in the schema's field
-policies; here is input validation, tenant-scoped loading, and the clean-up of
-references when a company is deleted (in the request's single transaction).
+policies; here is input validation and tenant-scoped loading. A delete moves the
+company to the trash (resolvers/trash.py).
 """
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ from typing import Any
 
 from email_validator import EmailSyntaxError
 from email_validator.syntax import validate_email_domain_name
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from core.context import RequestContext
 from core.errors import bad_input
-from models import Activity, Company, Contact, Deal
+from models import Company
 from models.base import utcnow
 from resolvers import validation as v
 from resolvers.pagination import Page, PageArgs, fetch_page
 from resolvers.references import existing, member_user_id
 from resolvers.rows import CompanyRow
+from resolvers.trash import delete_to_trash
 
 SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at", "NAME": "name"}
 
@@ -145,12 +146,6 @@ async def update_company(ctx: RequestContext, global_id: str, data: dict[str, An
 
 
 async def delete_company(ctx: RequestContext, global_id: str) -> uuid.UUID:
-    """Unlink contacts, deals and activities, then delete (one transaction)."""
-    row = await existing(ctx, global_id, "Company", "id")
-    for model in (Contact, Deal, Activity):
-        await ctx.db.execute(
-            update(model).where(col(model.company_id) == row.id).values(company_id=None)
-        )
-    await ctx.db.execute(delete(Company).where(col(Company.id) == row.id))
-    ctx.audit.record("company_deleted", f"company {row.id}")
-    return row.id
+    """To the trash (resolvers/trash.py); its contacts, deals and activities stay linked
+    until the purge removes it and unlinks them."""
+    return await delete_to_trash(ctx, global_id, "Company")

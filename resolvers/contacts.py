@@ -36,9 +36,8 @@ from resolvers.loaders import contact_select, contacts_with_state, loaders_of
 from resolvers.pagination import PageArgs, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
 from resolvers.rows import ContactRow
+from resolvers.trash import delete_to_trash
 
-DELETION_REASON = "contact deleted"
-"""The reason recorded on the erasure `deleteContact` performs."""
 SORTABLE = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at"}
 
 
@@ -272,15 +271,8 @@ async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, An
 
 
 async def delete_contact(ctx: RequestContext, global_id: str) -> uuid.UUID:
-    """Deleting a contact is erasing it (privacy.erasure.erase_person, as `eraseContact`
-    does): the record stays as an anonymous shell, so its deals and activities stay
-    linked and its consent and processing history, append-only at the database, is
-    kept with its free text shelled; an erasure record proves it and the person is
-    suppressed. Under an active legal hold it is refused (LEGAL_HOLD). Deleting a
-    contact already erased erases nothing more; the deletion is audited either way."""
-    from resolvers.erasure import erase
-
-    contact = await load_contact_model(ctx, global_id)
-    await erase(ctx, contact, DELETION_REASON)
-    ctx.audit.record("contact_deleted", f"contact {contact.id}")
-    return contact.id
+    """Deleting a contact moves it to the trash (resolvers/trash.py): hidden, restorable
+    for the tenant's `soft_deleted` period, then erased by the purge, which keeps the
+    anonymous shell so deals and histories stay linked (privacy.consent.erase_contact).
+    `eraseContact` erases at once."""
+    return await delete_to_trash(ctx, global_id, "Contact")

@@ -18,20 +18,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, literal, select, update
+from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col
 
 from core.context import RequestContext
 from core.errors import bad_input
-from models import Activity, Deal
+from models import Deal
 from models.base import utcnow
 from models.deals import DEAL_STAGES
 from resolvers import validation as v
 from resolvers.pagination import Page, PageArgs, encode_cursor, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
 from resolvers.rows import DealRow
+from resolvers.trash import delete_to_trash
 
 CLOSED_STAGES = ("won", "lost")
 AMOUNT_KEY_WIDTH = 20  # "9999999999999999.99" (the largest amount validation accepts) is 19
@@ -226,11 +227,5 @@ async def update_deal(ctx: RequestContext, global_id: str, data: dict[str, Any])
 
 
 async def delete_deal(ctx: RequestContext, global_id: str) -> uuid.UUID:
-    """Unlink activities, then delete (one transaction)."""
-    row = await existing(ctx, global_id, "Deal", "id")
-    await ctx.db.execute(
-        update(Activity).where(col(Activity.deal_id) == row.id).values(deal_id=None)
-    )
-    await ctx.db.execute(delete(Deal).where(col(Deal.id) == row.id))
-    ctx.audit.record("deal_deleted", f"deal {row.id}")
-    return row.id
+    """To the trash (resolvers/trash.py); its activities stay linked until the purge."""
+    return await delete_to_trash(ctx, global_id, "Deal")

@@ -24,6 +24,7 @@ from core.services import Services
 from core.settings import Settings, load_settings
 from models.migrate import upgrade_database
 from privacy.audit import AuditSink
+from privacy.retention.schedule import PurgeSchedule
 from schema.build import build_schema
 from schema.extensions import schema_extensions
 from server import access_log
@@ -60,6 +61,9 @@ def create_app(
     audit_sink = services.extras.setdefault(
         "audit_sink", AuditSink(services.db, services.settings.audit_key)
     )
+    purge_schedule = services.extras.setdefault(
+        "purge_schedule", PurgeSchedule(services, settings.purge_interval_s)
+    )
     schema = build_schema(
         extensions=schema_extensions(settings), field_suggestions=settings.field_suggestions
     )
@@ -74,7 +78,9 @@ def create_app(
         await services.db.verify_app_role()
         await bootstrap(services)
         audit_sink.start()
+        purge_schedule.start()
         yield
+        await purge_schedule.stop()
         await audit_sink.stop()
         await mailer(services).drain()  # mail handed over before shutdown still goes out
         await close_storage(storage)

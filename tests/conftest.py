@@ -8,6 +8,8 @@ import shutil
 
 # Cheap argon2 parameters for the many test users (read when auth.passwords is imported).
 os.environ.setdefault("LEDGERLINE_FAST_PASSWORD_HASH", "1")
+# No scheduled purge in a test's server unless the test asks for it.
+os.environ.setdefault("LEDGERLINE_PURGE_INTERVAL_S", "0")
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -27,7 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
     schema.fast_execution.VERIFY = True
 
 
-KEPT_ENV = {"LEDGERLINE_DATA_DIR", "LEDGERLINE_FAST_PASSWORD_HASH"}
+KEPT_ENV = {"LEDGERLINE_DATA_DIR", "LEDGERLINE_FAST_PASSWORD_HASH", "LEDGERLINE_PURGE_INTERVAL_S"}
 
 
 @pytest.fixture(scope="session")

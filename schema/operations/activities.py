@@ -14,7 +14,7 @@ from resolvers import activities as resolve
 from resolvers.global_ids import encode_id
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
-from schema.operations.inputs import DeletePayload, present
+from schema.operations.inputs import HOLD, DeletePayload, present
 from schema.policy import guarded_field
 from schema.types.activities import Activity
 from schema.types.closed_sets import ActivityKind
@@ -114,7 +114,11 @@ class Mutation:
     ) -> ActivityPayload:
         return _payload(await resolve.update_activity(info.context, id, present(input)))
 
-    @guarded_field(permission=P.ACTIVITIES_WRITE, description="Delete an activity.")
+    @guarded_field(
+        permission=P.ACTIVITIES_WRITE,
+        description="Move an activity to the trash (restorable for the workspace's trash "
+        "period, then removed)." + HOLD,
+    )
     async def delete_activity(
         self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
     ) -> DeletePayload:

@@ -13,7 +13,7 @@ from resolvers import companies as resolve
 from resolvers.global_ids import encode_id
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
-from schema.operations.inputs import DeletePayload, present
+from schema.operations.inputs import HOLD, DeletePayload, present
 from schema.policy import guarded_field
 from schema.types.companies import Company
 from schema.types.pagination import Connection
@@ -106,7 +106,8 @@ class Mutation:
 
     @guarded_field(
         permission=P.COMPANIES_WRITE,
-        description="Delete a company; its contacts, deals and activities are kept, unlinked.",
+        description="Move a company to the trash (restorable for the workspace's trash "
+        "period; then removed, its contacts, deals and activities kept unlinked)." + HOLD,
     )
     async def delete_company(
         self, info: strawberry.Info[RequestContext, None], id: strawberry.ID

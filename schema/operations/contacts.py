@@ -17,7 +17,7 @@ from resolvers import contacts as resolve
 from resolvers.global_ids import encode_id
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
-from schema.operations.inputs import DeletePayload, present
+from schema.operations.inputs import HOLD, DeletePayload, present
 from schema.policy import guarded_field
 from schema.types.closed_sets import LifecycleStage
 from schema.types.contacts import Contact
@@ -164,8 +164,10 @@ class Mutation:
 
     @guarded_field(
         permission=P.CONTACTS_DELETE,
-        description="Delete a contact: its personal data is erased as by eraseContact, and the "
-        "record stays as an anonymous shell with its deals, activities and history.",
+        description="Move a contact to the trash: hidden at once, restorable by an admin "
+        "(`restore`) for the workspace's trash period, then erased by the purge (the "
+        "anonymous shell keeps its deals, activities and history). Use eraseContact to "
+        "erase at once." + HOLD,
     )
     async def delete_contact(
         self, info: strawberry.Info[RequestContext, None], id: strawberry.ID

@@ -15,7 +15,7 @@ from resolvers import deals as resolve
 from resolvers.global_ids import encode_id
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
-from schema.operations.inputs import DeletePayload, present
+from schema.operations.inputs import HOLD, DeletePayload, present
 from schema.policy import guarded_field
 from schema.types.deals import Deal
 from schema.types.pagination import Connection
@@ -118,7 +118,8 @@ class Mutation:
 
     @guarded_field(
         permission=P.DEALS_WRITE,
-        description="Delete a deal; its activities are kept, unlinked.",
+        description="Move a deal to the trash (restorable for the workspace's trash period; "
+        "then removed, its activities kept unlinked, or shelled if won)." + HOLD,
     )
     async def delete_deal(
         self, info: strawberry.Info[RequestContext, None], id: strawberry.ID

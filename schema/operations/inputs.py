@@ -23,6 +23,10 @@ def _stored(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
+HOLD = " Refused with LEGAL_HOLD while a legal hold covers it."
+"""The end of every delete mutation's description."""
+
+
 @strawberry.type(description="The result of a delete: the id that no longer exists.")
 class DeletePayload:
     deleted_id: strawberry.ID

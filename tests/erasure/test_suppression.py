@@ -5,12 +5,15 @@ tenant is never affected (no existence oracle across tenants)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from core.services import Services
 from models import Suppression
+from models.base import utcnow
+from privacy.retention.purge import purge
 from tests.erasure.conftest import CREATE, DELETE, ERASE, Steps, codes
 from tests.support.world import Runner, TenantWorld
 
@@ -44,9 +47,14 @@ async def test_giving_another_contact_the_erased_email_is_suppressed(steps: Step
     assert codes(await steps.run(UPDATE, id=other, input={"email": EMAIL})) == ["SUPPRESSED"]
 
 
-async def test_a_deleted_contact_is_suppressed_too(steps: Steps) -> None:
+async def test_a_deleted_contact_is_suppressed_once_the_purge_erases_it(
+    steps: Steps, services: Services
+) -> None:
+    """deleteContact moves the contact to the trash (issue 11, restorable meanwhile); the
+    purge erases it when the trash period ends, as every erasure: suppressed too."""
     contact = await steps.contact(email=EMAIL)
     await steps.ok(DELETE, id=contact)
+    await purge(services, dry_run=False, trigger="cli", now=utcnow() + timedelta(days=31))
     assert codes(await steps.run(CREATE, input={"email": EMAIL})) == ["SUPPRESSED"]
 
 

@@ -231,6 +231,11 @@ MUTATIONS = [
         one("contact"),
     ),
     case(
+        "restore",
+        "mutation($id: ID!) { restore(id: $id) { restoredId } }",
+        one("contact"),
+    ),
+    case(
         "recordConsent",
         "mutation($id: ID!) { recordConsent(contact: $id, consent: {purpose: MARKETING, "
         'granted: false, source: "x"}) { contact { id consents { purpose status } } } }',

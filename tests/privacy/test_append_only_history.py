@@ -1,5 +1,6 @@
 """Issue 10: consent history, processing events, the audit and the usage log are
-append-only at the database (migration 0009), and `deleteContact` is erasure plus shell.
+append-only at the database (migration 0009), and a deleted contact, once the purge
+erases it (issue 11), is an anonymous shell with its history.
 
 Every test runs on SQLite (triggers refuse UPDATE and DELETE) and on the real
 PostgreSQL (the application's role holds neither privilege), through the application's
@@ -12,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,8 +32,11 @@ from models import (
     ProcessingEvent,
     UsageEvent,
 )
-from privacy.consent import ConsentRecord, append_consent, set_restriction
+from models.base import utcnow
+from privacy.consent import PERSONAL_COLUMNS, ConsentRecord, append_consent, set_restriction
 from privacy.purposes import Purpose
+from privacy.retention.purge import purge
+from privacy.retention.trash import trashed
 from resolvers.global_ids import decode_id
 from tests.support.postgres import PostgresDatabase, create_database
 from tests.support.world import Runner, TenantWorld, make_tenant
@@ -167,7 +172,7 @@ async def test_consent_state_projection_stays_writable(app: Services, world: Ten
     assert [(s.contact_id, s.status) for s in states] == [(contact, "granted")]
 
 
-# --- Through the API: eraseContact shells, deleteContact erases and keeps a shell ------
+# --- Through the API: eraseContact shells; a deleted contact is erased by the purge ---
 
 CREATE = """
 mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }
@@ -233,28 +238,28 @@ async def test_erase_contact_still_shells_the_consent_text(
     ]
 
 
-async def test_delete_contact_leaves_an_erased_shell_with_its_history(
+async def test_a_deleted_contact_is_erased_by_the_purge_leaving_a_shell_with_its_history(
     app: Services, world: TenantWorld
 ) -> None:
+    """deleteContact moves the contact to the trash (issue 11); when the trash period
+    ends the purge erases it, keeping the shell, its deal and its shelled history."""
     runner = Runner(app)
     gid = await person(runner, world)
     deal = (await ok(runner, world, DEAL, {"c": gid}))["createDeal"]["deal"]["id"]
     assert (await ok(runner, world, DELETE, {"id": gid}))["deleteContact"] == {"deletedId": gid}
+    await purge(app, dry_run=False, trigger="cli", now=utcnow() + timedelta(days=31))
 
-    shell = (await ok(runner, world, READ, {"id": gid}))["contact"]
-    assert shell == {
-        "id": gid, "erased": True, "firstName": None, "lastName": None, "email": None,
-        "jobTitle": None, "city": None,
-        "consentHistory": [
-            {"purpose": "marketing", "status": "granted", "source": ERASED, "evidence": ERASED}
-        ],
-    }  # fmt: skip
     contact = decode_id(gid)[1]
-    assert len(await history(app, world, ConsentEvent, contact)) == 1
+    async with app.db.session(world.tenant_id) as session:
+        shell = (await session.execute(trashed(Contact).where(Contact.id == contact))).scalar_one()
+    assert shell.erased_at is not None and shell.purged_at is not None
+    assert [getattr(shell, c) for c in PERSONAL_COLUMNS] == [None] * len(PERSONAL_COLUMNS)
+    consents = await history(app, world, ConsentEvent, contact)
+    assert [(e.status, e.source, e.evidence) for e in consents] == [("granted", ERASED, ERASED)]
     processing = await history(app, world, ProcessingEvent, contact)
     assert [(e.kind, e.reason) for e in processing] == [
         ("restricted", ERASED),
-        ("erased", "contact deleted"),
+        ("erased", "retention: soft_deleted"),
     ]
     async with app.db.session(world.tenant_id) as session:
         kept = (

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from auth.permissions import Role
 from models import Activity, Company, Contact, Deal
+from models.base import utcnow
+from privacy.retention.purge import purge
+from privacy.retention.trash import trashed
 from resolvers.global_ids import decode_id, encode_id
 from tests.support.results import errors, row_count, row_snapshot
 
@@ -156,7 +160,11 @@ async def test_deleted_company_is_not_found_afterwards(runner, services, tenant_
     assert await count(services, tenant_a, Company) == 0
 
 
-async def test_delete_company_unlinks_its_contacts_deals_and_activities(runner, services, tenant_a):
+async def test_the_purge_of_a_deleted_company_unlinks_its_contacts_deals_and_activities(
+    runner, services, tenant_a
+):
+    """A delete moves the company to the trash with its links intact (a restore brings it
+    back as it was); the purge, once the trash period ends, removes it and unlinks."""
     sales = tenant_a.principal(Role.SALES)
     company = (await create(runner, tenant_a, name="Initech"))["id"]
     linked = await runner(
@@ -171,12 +179,15 @@ async def test_delete_company_unlinks_its_contacts_deals_and_activities(runner, 
     assert linked.errors is None, linked.errors
     deleted = await runner(sales, DELETE, {"id": company})
     assert deleted.errors is None, deleted.errors
+    await purge(services, dry_run=False, trigger="cli", now=utcnow() + timedelta(days=31))
     async with services.db.session(tenant_a.tenant_id) as session:
         links = [
             (await session.execute(select(model.company_id))).scalars().all()
             for model in (Contact, Deal, Activity)
         ]
+        gone = (await session.execute(trashed(Company))).scalars().all()
     assert links == [[None], [None], [None]]
+    assert gone == []
 
 
 async def test_company_without_name_is_refused_and_nothing_is_written(runner, services, tenant_a):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from auth.permissions import Role
 from models import Activity, Deal
+from models.base import utcnow
+from privacy.retention.purge import purge
 from resolvers.global_ids import encode_id
 from tests.support.results import codes, errors, row_count, row_snapshot
 
@@ -154,7 +157,9 @@ async def test_update_changes_only_the_fields_sent(runner, tenant_a):
     }
 
 
-async def test_deleted_deal_is_gone_and_its_activities_are_unlinked(runner, services, tenant_a):
+async def test_deleted_deal_is_gone_and_the_purge_unlinks_its_activities(
+    runner, services, tenant_a
+):
     created = await create(runner, tenant_a, title="TPS")
     sales = tenant_a.principal(Role.SALES)
     activity = await runner(
@@ -167,6 +172,7 @@ async def test_deleted_deal_is_gone_and_its_activities_are_unlinked(runner, serv
     deleted = await runner(sales, DELETE, {"id": created["id"]})
     assert deleted.data == {"deleteDeal": {"deletedId": created["id"]}}
     assert await count(services, tenant_a) == 0
+    await purge(services, dry_run=False, trigger="cli", now=utcnow() + timedelta(days=31))
     async with services.db.session(tenant_a.tenant_id) as session:
         links = (await session.execute(select(Activity.deal_id))).scalars().all()
     assert links == [None]
