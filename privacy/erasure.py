@@ -1,7 +1,7 @@
 """Erasure that is complete, provable and keeps the books (policy section 9; issue 10).
 
-`erase_person` is the one way a contact is erased (eraseContact, deleteContact and an
-erasure request all call it):
+`erase_person` is the one way a contact is erased (eraseContact, an erasure request and
+the retention purge of deleted contacts and inactive prospects all call it):
 
 1. An active legal hold on the workspace, the contact or the contact's company refuses
    it (LEGAL_HOLD, privacy/holds.py); on a privacy request the refusal is recorded

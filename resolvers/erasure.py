@@ -1,8 +1,9 @@
-"""Erasure in the API (policy section 9; issue 10): eraseContact, deleteContact, erasing
-the subject of a privacy request, the erasure records and lifting a suppression.
+"""Erasure in the API (policy section 9; issue 10): eraseContact, erasing the subject
+of a privacy request, the erasure records and lifting a suppression (deleteContact
+moves a contact to the trash; the purge erases it later, privacy/retention/).
 
 The work is privacy/erasure.py `erase_person`; here are the loading, the audit and the
-link to the privacy request. A hold makes eraseContact and deleteContact answer
+link to the privacy request. A hold makes eraseContact (and deleteContact) answer
 LEGAL_HOLD (nothing is written); on a privacy request it is recorded instead, as a
 blocked erasure record the admin sees on the request, and the request stays open.
 """

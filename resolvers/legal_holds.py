@@ -24,7 +24,7 @@ from models.base import utcnow
 from privacy import erasure_audit as audit
 from resolvers import validation
 from resolvers.global_ids import encode_id, try_decode
-from resolvers.references import optional_ref
+from resolvers.trash import ref_including_trash
 
 TYPE_NAME = "LegalHold"
 
@@ -106,8 +106,8 @@ async def place(
     text = validation.text(reason, "reason", 500, required=True)
     ref = validation.text(reference, "reference", 120)
     hold = LegalHold(  # type: ignore[call-arg]  # tenant_id: stamped at flush
-        contact_id=await optional_ref(ctx, contact, "Contact", "contact"),
-        company_id=await optional_ref(ctx, company, "Company", "company"),
+        contact_id=await ref_including_trash(ctx, contact, "Contact", "contact"),
+        company_id=await ref_including_trash(ctx, company, "Company", "company"),
         reason=text,
         reference=ref,
         placed_by=ctx.require_principal().user_id,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 
+from sqlmodel import col
+
 from core.context import RequestContext
-from core.errors import AppError, not_found
+from core.errors import AppError, Code, not_found
 from privacy.audit import moved_to_trash, restored_from_trash, retention_rule_changed
 from privacy.data_map import Retention
 from privacy.retention import trash
@@ -24,6 +26,27 @@ async def delete_to_trash(ctx: RequestContext, global_id: str, type_name: str) -
     await trash.move_to_trash(ctx.db, model, row, ctx.require_principal().user_id)
     moved_to_trash(ctx.audit, type_name=type_name, row_id=row.id)
     return row.id
+
+
+async def ref_including_trash(
+    ctx: RequestContext, global_id: str | None, type_name: str, field: str
+) -> uuid.UUID | None:
+    """The id of a record of the caller's tenant, in the trash or not: a legal hold must
+    reach a deleted record before the purge does (NOT_FOUND as `optional_ref` else)."""
+    if global_id is None:
+        return None
+    model = trash.TRASHABLE[type_name]
+    try:
+        _, row_id = decode_id(global_id, type_name)
+    except AppError:
+        row_id = None
+    found = None
+    if row_id is not None:
+        stmt = trash.trashed(model).with_only_columns(col(model.id)).where(col(model.id) == row_id)
+        found = (await ctx.db.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise AppError(Code.NOT_FOUND, f"No {type_name.lower()} with this id.", field=field)
+    return row_id
 
 
 async def _trash_period(ctx: RequestContext) -> TenantRule:

@@ -153,6 +153,7 @@ async def purge(
     tenant_slug: str | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    batch: int = BATCH,
 ) -> PurgeReport:
     """Apply (or, dry, count) every rule for every tenant (or the one named)."""
     report = PurgeReport(dry_run)
@@ -166,6 +167,7 @@ async def purge(
                 trigger=trigger,
                 now=now,
                 progress=progress,
-            )  # fmt: skip
+                batch=batch,
+            )
         )
     return report

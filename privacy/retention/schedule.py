@@ -19,7 +19,7 @@ log = logging.getLogger("ledgerline.retention")
 
 
 class PurgeSchedule:
-    def __init__(self, services: Services, interval_s: int) -> None:
+    def __init__(self, services: Services, interval_s: float) -> None:
         self.services = services
         self.interval_s = interval_s
         self._task: asyncio.Task[None] | None = None

@@ -56,7 +56,8 @@ class IdStep:
 
     async def count(self, session: AsyncSession, cutoff: datetime, holds: ActiveHolds) -> int:
         stmt = self._ids(cutoff, holds)
-        return int(await session.scalar(stmt.with_only_columns(func.count())) or 0)
+        counted = stmt.with_only_columns(func.count(col(self.model.id)), maintain_column_froms=True)
+        return int(await session.scalar(counted) or 0)
 
     async def run_batch(
         self,

@@ -1,6 +1,7 @@
 """Erasure (policy section 9; issue 10): carry out an erasure request, read the erasure
-records, lift a suppression. eraseContact and deleteContact (schema/operations/
-contacts.py) erase through the same privacy/erasure.py. Resolvers in resolvers/erasure.py."""
+records, lift a suppression. eraseContact (schema/operations/contacts.py) and the
+retention purge of a deleted contact (privacy/retention/) erase through the same
+privacy/erasure.py. Resolvers in resolvers/erasure.py."""
 
 from __future__ import annotations
 
