@@ -39,6 +39,7 @@ from models import (
     Tenant,
     User,
 )
+from models.tenant_guard import INCLUDE_TRASHED
 from privacy.data_map import Subject
 from privacy.decision import SubjectAccessPolicy
 from privacy.export.records import Record, export_records, plain_value
@@ -101,7 +102,10 @@ class ExportContent:
 
 
 async def _all(session: AsyncSession, statement: Any) -> list[Any]:
-    return list((await session.execute(statement)).scalars().all())
+    """Rows in the trash too (models/tenant_guard.py): data still held is data the person
+    has a right to see until the purge removes it."""
+    trash_too = statement.execution_options(**{INCLUDE_TRASHED: True})
+    return list((await session.execute(trash_too)).scalars().all())
 
 
 async def _organisation(session: AsyncSession, tenant_id: uuid.UUID) -> str:
@@ -149,7 +153,7 @@ async def collect_contact(
     progress: Progress,
 ) -> ExportContent:
     """A contact's package, read in the session's tenant."""
-    contact = await session.get(Contact, contact_id)
+    contact = await session.get(Contact, contact_id, execution_options={INCLUDE_TRASHED: True})
     if contact is None:
         raise SubjectGone(str(contact_id))
     policy = SubjectAccessPolicy(contact_id)

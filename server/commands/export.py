@@ -48,6 +48,7 @@ async def _queue(
 
     from core.errors import AppError
     from models import Contact, PrivacyRequest, Tenant
+    from models.tenant_guard import INCLUDE_TRASHED
     from privacy.audit import AuditBuffer
     from privacy.export import audit
     from privacy.export.jobs import new_export
@@ -73,7 +74,11 @@ async def _queue(
             request_id, contact_id, user_id = found.id, found.contact_id, found.user_id
         else:
             wanted = _uuid(contact or "", "Contact")
-            person = None if wanted is None else await session.get(Contact, wanted)
+            person = (
+                None
+                if wanted is None  # a contact in the trash is still held: exported too
+                else await session.get(Contact, wanted, execution_options={INCLUDE_TRASHED: True})
+            )
             if person is None:
                 raise Refused("no such contact in this tenant")
             contact_id = person.id

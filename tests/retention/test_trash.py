@@ -5,11 +5,17 @@ against the stock one), admins list it and restore it as it was while the period
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import zipfile
+from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
 from auth.permissions import Role
-from resolvers.global_ids import encode_id
+from resolvers.global_ids import decode_id, encode_id
+from server.cli import app
 from tests.erasure.conftest import codes
 from tests.retention.conftest import RESTORE, TRASH, World, ago
 from tests.support.world import Runner, TenantWorld
@@ -141,3 +147,20 @@ async def test_another_tenants_trash_answers_like_a_missing_record(
     as_json = [(a.data, [(e.message, e.extensions) for e in a.errors]) for a in answers]
     assert as_json[0] == as_json[1]
     assert (await world.ok(TRASH))["trash"] == []
+
+
+async def test_a_deleted_contact_is_still_in_their_export_until_the_purge(
+    world: World, tmp_path: Path
+) -> None:
+    """Right of access: what the trash still holds is data held about the person."""
+    contact = await world.contact(lastName="Trashedperson")
+    await world.delete(contact)
+    out = tmp_path / "export.zip"
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app,
+        ["privacy", "export", "--tenant", "acme-corp", "--contact", str(decode_id(contact)[1]),
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        assert b"Trashedperson" in archive.read("data.json")
