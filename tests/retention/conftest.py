@@ -92,7 +92,9 @@ def world(runner: Runner, services: Services, tenant_a: TenantWorld) -> World:
 
 
 @pytest.fixture(scope="module")
-def pg_database() -> Iterator[dict[str, Any]]:
+def module_pg() -> Iterator[dict[str, Any]]:
+    """One migrated PostgreSQL database for the module (tests/conftest.py makes one per
+    test); tenants keep tests apart."""
     database = create_database()
     try:
         yield {"database": database}
@@ -104,7 +106,7 @@ def pg_database() -> Iterator[dict[str, Any]]:
 def store_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
     if request.param == "sqlite":
         return settings
-    shared: dict[str, Any] = request.getfixturevalue("pg_database")
+    shared: dict[str, Any] = request.getfixturevalue("module_pg")
     database: PostgresDatabase = shared["database"]
     keys = shared.setdefault("master_keys", settings.master_keys)
     return settings.model_copy(
