@@ -408,18 +408,6 @@ def restored_from_trash(buffer: AuditBuffer, *, type_name: str, row_id: uuid.UUI
     buffer.record(f"{type_name.lower()}_restored", f"{type_name.lower()} {row_id}")
 
 
-def retention_purged(
-    session: AsyncSession, *, tenant_id: uuid.UUID, step: str, count: int, run_id: uuid.UUID
-) -> None:
-    """The purge acts for no one: its events have no actor (`actor_type` system)."""
-    session.add(
-        AuditEvent(
-            tenant_id=tenant_id,
-            actor_id=None,
-            actor_type="system",
-            action="retention_purged",
-            purposes="",
-            detail=f"{step}: {count} rows, run {run_id}",
-            occurred_at=utcnow(),
-        )
-    )
+def retention_purged(buffer: AuditBuffer, *, step: str, count: int, run_id: uuid.UUID) -> None:
+    """The purge acts for no one: flushed with `flush_public` as actor type `system`."""
+    buffer.record("retention_purged", f"{step}: {count} rows, run {run_id}")

@@ -29,7 +29,7 @@ from core.services import Services
 from models import PrivacyRequest, Tenant
 from models.base import utcnow
 from models.retention import RetentionRun
-from privacy.audit import retention_purged
+from privacy.audit import AuditBuffer, retention_purged
 from privacy.holds import ActiveHolds, active_holds
 from privacy.request_rules import OPEN, Verification
 from privacy.retention.rules import tenant_rules
@@ -137,10 +137,13 @@ async def purge_tenant(
         run.counts = json.dumps(report.counts, sort_keys=True)
         run.finished_at = utcnow()
         if not dry_run:
+            buffer = AuditBuffer()
             for label, count in report.counts.items():
                 if count:
-                    retention_purged(session, tenant_id=tenant_id, step=label, count=count,
-                                     run_id=run.id)  # fmt: skip
+                    retention_purged(buffer, step=label, count=count, run_id=run.id)
+            await buffer.flush_public(
+                session, tenant_id, chain_key=services.settings.audit_key, actor_type="system"
+            )
         await session.commit()
     return report
 

@@ -1,9 +1,9 @@
 """The purge (issue 11, policy section 5), on SQLite and on PostgreSQL under the
 application's role and row-level security: a dry run counts what each rule would
 remove per tenant and changes nothing; the real run removes exactly that, records the
-run and audits each rule; a second run finds nothing (idempotent); a run stopped half
-way is finished by the next one (resumable); the usage log's rows younger than the
-rule's minimum are refused by the database itself."""
+run and audits each rule (in the tenant's audit hash chain); a second run finds nothing
+(idempotent); a run stopped half way is finished by the next one (resumable); the usage
+log's rows younger than the rule's minimum are refused by the database itself."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from models import (
     RetentionRun,
     UsageEvent,
 )
+from privacy.audit_chain import verify_chain
 from privacy.deadlines import Jurisdiction
 from privacy.request_rules import Channel, Requester, RequestKind, RequestStatus
 from privacy.retention.actions import purge_usage_log
@@ -145,8 +146,12 @@ async def test_each_run_is_recorded_and_each_rule_audited(store: World) -> None:
             .scalars()
             .all()
         )
+        chain = await verify_chain(
+            session, store.services.settings.audit_key, store.world.tenant_id
+        )
     assert (run.id, run.dry_run, run.finished_at is not None) == (run_id, False, True)
     assert {k: v for k, v in json.loads(run.counts).items() if v} == EXPECTED
+    assert chain.verified, chain
     assert sorted(audited) == sorted(
         f"{label}: {count} rows, run {run_id}" for label, count in EXPECTED.items()
     )
