@@ -164,6 +164,10 @@ class Retention:
         "soft_deleted", "Deleted companies, contacts, deals and activities (the trash)", 30,
         "30 days", "their deletion",
     )  # fmt: skip
+    MINOR = _rule(
+        "minor", "Personal data of a contact known to be under 18", 7, "at most 7 days",
+        "when their age becomes known (section 10)",
+    )  # fmt: skip
     USAGE_LOG = _rule(
         "usage_log", "Usage log", 90, "90 days", "the operation",
     )  # fmt: skip

@@ -28,6 +28,7 @@ from sqlmodel import col
 
 from auth.accounts import is_adult
 from models.contacts import Contact
+from models.tenant_guard import INCLUDE_TRASHED
 from privacy.audit import AuditBuffer
 from privacy.crypto import TenantCipher
 from privacy.erasure import erase_person
@@ -67,10 +68,12 @@ async def purge_flagged_minors(
     due = (
         (
             await session.execute(
-                select(Contact).where(
+                select(Contact)
+                .where(
                     col(Contact.minor_flagged_at) <= now - DELETION_DEADLINE,
                     col(Contact.erased_at).is_(None),
                 )
+                .execution_options(**{INCLUDE_TRASHED: True})  # the trash too: 7 days max
             )
         )
         .scalars()

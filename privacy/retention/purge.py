@@ -33,7 +33,7 @@ from privacy.audit import AuditBuffer, retention_purged
 from privacy.holds import ActiveHolds, active_holds
 from privacy.request_rules import OPEN, Verification
 from privacy.retention.rules import tenant_rules
-from privacy.retention.steps import STEPS, IdStep, Step
+from privacy.retention.steps import STEPS, IdStep, Pass, Step
 from privacy.retention.trash import TRASHABLE
 
 Progress = Callable[[str, str, int], None]
@@ -99,7 +99,7 @@ async def purge_tenant(
 ) -> TenantReport:
     now = now or utcnow()
     report = TenantReport(tenant_id, slug)
-    db = services.db
+    db, chain_key = services.db, services.settings.audit_key
     async with db.session(tenant_id) as session:
         periods = await tenant_rules(session)
         holds = await active_holds(session)
@@ -115,20 +115,22 @@ async def purge_tenant(
             continue
         cutoff, step_holds = now - period, _holds_for(step, holds, protected)
         done = 0
-        if dry_run:
+        while True:
             async with db.session(tenant_id) as session:
-                done = await step.count(session, cutoff, step_holds)
-        else:
-            while True:
-                async with db.session(tenant_id) as session:
-                    cipher = await services.keyring.cipher(session, tenant_id)
-                    handled = await step.run_batch(session, cipher, cutoff, step_holds, batch)
-                    await session.commit()
-                if not handled:
+                cipher = await services.keyring.cipher(session, tenant_id)
+                work = Pass(session, cipher, now, cutoff, step_holds, AuditBuffer(), batch)
+                if dry_run:
+                    done = await step.count(work)
                     break
-                done += handled
-                if progress is not None:
-                    progress(slug, step.label, handled)
+                handled = await step.run_batch(work)
+                await work.audit.flush_public(session, tenant_id, chain_key=chain_key,
+                                              actor_type="system")  # fmt: skip
+                await session.commit()
+            if not handled:
+                break
+            done += handled
+            if progress is not None:
+                progress(slug, step.label, handled)
         report.counts[step.label] = report.counts.get(step.label, 0) + done
     async with db.session(tenant_id) as session:
         run = (
@@ -141,9 +143,7 @@ async def purge_tenant(
             for label, count in report.counts.items():
                 if count:
                     retention_purged(buffer, step=label, count=count, run_id=run.id)
-            await buffer.flush_public(
-                session, tenant_id, chain_key=services.settings.audit_key, actor_type="system"
-            )
+            await buffer.flush_public(session, tenant_id, chain_key=chain_key, actor_type="system")
         await session.commit()
     return report
 

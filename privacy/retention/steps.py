@@ -7,9 +7,9 @@ action takes the rows out of the selection (removed, erased, or marked purged), 
 running a step again finds only what is left: the purge is idempotent and resumes
 where a crash stopped it.
 
-Export files (7 days, LEDGERLINE_EXPORT_RETENTION_DAYS): the export packages
-(privacy/export/storage.py `purge_expired_exports`) delete their own files;
-`CallbackStep` calls it as the `export_file` step.
+Export files (7 days, LEDGERLINE_EXPORT_RETENTION_DAYS, privacy/export/storage.py
+`purge_expired_exports`) and minors (erased 7 days after the flag at the latest,
+privacy/minors.py `purge_flagged_minors`) apply themselves: `CallbackStep` calls them.
 """
 
 from __future__ import annotations
@@ -26,16 +26,35 @@ from sqlmodel import col
 
 from models import Activity, Company, Contact, Deal, Invitation, PrivacyRequest, UsageEvent
 from models.tenant_guard import INCLUDE_TRASHED
+from privacy.audit import AuditBuffer
 from privacy.crypto import TenantCipher
 from privacy.data_map import Retention, RetentionRule
 from privacy.export.storage import purge_expired_exports
 from privacy.holds import ActiveHolds
+from privacy.minors import purge_flagged_minors
 from privacy.request_rules import Channel, Verification
 from privacy.retention import actions
 from privacy.retention.trash import not_held
 
 PROSPECT_STAGES = ("subscriber", "lead", "qualified", "opportunity")
 """Lifecycle stages of someone who never became a customer."""
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One step's work in one transaction of one tenant."""
+
+    session: AsyncSession
+    cipher: TenantCipher
+    """The tenant's cipher (erasure suppresses the person's address by its blind index)."""
+    now: datetime
+    cutoff: datetime
+    """`now` minus the tenant's period for the step's rule."""
+    holds: ActiveHolds
+    audit: AuditBuffer
+    """Events of the work done, written in the same transaction."""
+    size: int
+    """The batch size."""
 
 
 @dataclass(frozen=True)
@@ -54,24 +73,17 @@ class IdStep:
         stmt = select(col(self.model.id)).where(*self.expired(cutoff), *not_held(self.model, holds))
         return stmt.execution_options(**{INCLUDE_TRASHED: True}) if self.in_trash else stmt
 
-    async def count(self, session: AsyncSession, cutoff: datetime, holds: ActiveHolds) -> int:
-        stmt = self._ids(cutoff, holds)
+    async def count(self, p: Pass) -> int:
+        stmt = self._ids(p.cutoff, p.holds)
         counted = stmt.with_only_columns(func.count(col(self.model.id)), maintain_column_froms=True)
-        return int(await session.scalar(counted) or 0)
+        return int(await p.session.scalar(counted) or 0)
 
-    async def run_batch(
-        self,
-        session: AsyncSession,
-        cipher: TenantCipher,
-        cutoff: datetime,
-        holds: ActiveHolds,
-        batch: int,
-    ) -> int:
+    async def run_batch(self, p: Pass) -> int:
         ids: list[uuid.UUID] = list(
-            (await session.execute(self._ids(cutoff, holds).limit(batch))).scalars()
+            (await p.session.execute(self._ids(p.cutoff, p.holds).limit(p.size))).scalars()
         )
         if ids:
-            await actions.ACTIONS[self.action](session, cipher, ids, self.rule.name)
+            await actions.ACTIONS[self.action](p.session, p.cipher, ids, self.rule.name)
         return len(ids)
 
 
@@ -80,48 +92,40 @@ class UsageLogStep:
     rule: RetentionRule = Retention.USAGE_LOG
     label: str = "usage log"
 
-    async def count(self, session: AsyncSession, cutoff: datetime, holds: ActiveHolds) -> int:
-        stmt = select(func.count(col(UsageEvent.id))).where(col(UsageEvent.occurred_at) < cutoff)
-        return int(await session.scalar(stmt) or 0)
+    async def count(self, p: Pass) -> int:
+        stmt = select(func.count(col(UsageEvent.id))).where(col(UsageEvent.occurred_at) < p.cutoff)
+        return int(await p.session.scalar(stmt) or 0)
 
-    async def run_batch(
-        self,
-        session: AsyncSession,
-        cipher: TenantCipher,
-        cutoff: datetime,
-        holds: ActiveHolds,
-        batch: int,
-    ) -> int:
-        return await actions.purge_usage_log(session, cutoff, batch)
+    async def run_batch(self, p: Pass) -> int:
+        return await actions.purge_usage_log(p.session, p.cutoff, p.size)
 
 
 @dataclass(frozen=True)
 class CallbackStep:
-    """A rule applied by another module's `fn(session, *, now, dry_run) -> int`, which
-    selects what expired by `now` itself and acts on all of it in one call (export
-    files: their expiry is fixed when they are made). Only for a fixed rule, so `now` is
-    the cutoff plus the rule's own period."""
+    """A rule another module applies itself: `fn(pass, dry_run) -> int` selects what is
+    due by `now`, keeps out what a hold covers and acts on all of it in one call
+    (export files: their expiry is fixed when they are made; minors: 7 days after the
+    flag)."""
 
     rule: RetentionRule
     label: str
-    fn: Callable[..., Awaitable[int]]
+    fn: Callable[[Pass, bool], Awaitable[int]]
 
-    def _now(self, cutoff: datetime) -> datetime:
-        assert self.rule.period is not None
-        return cutoff + self.rule.period
+    async def count(self, p: Pass) -> int:
+        return await self.fn(p, True)
 
-    async def count(self, session: AsyncSession, cutoff: datetime, holds: ActiveHolds) -> int:
-        return await self.fn(session, now=self._now(cutoff), dry_run=True)
+    async def run_batch(self, p: Pass) -> int:
+        return await self.fn(p, False)
 
-    async def run_batch(
-        self,
-        session: AsyncSession,
-        cipher: TenantCipher,
-        cutoff: datetime,
-        holds: ActiveHolds,
-        batch: int,
-    ) -> int:
-        return await self.fn(session, now=self._now(cutoff), dry_run=False)
+
+def _exports(p: Pass, dry_run: bool) -> Awaitable[int]:
+    return purge_expired_exports(p.session, now=p.now, dry_run=dry_run)
+
+
+def _minors(p: Pass, dry_run: bool) -> Awaitable[int]:
+    return purge_flagged_minors(
+        p.session, now=p.now, dry_run=dry_run, cipher=p.cipher, audit=p.audit
+    )
 
 
 def _trashed_before(model: Any) -> Callable[[datetime], list[Any]]:
@@ -177,8 +181,8 @@ def _won(won: bool) -> Callable[[datetime], list[Any]]:
 
 
 Step = IdStep | UsageLogStep | CallbackStep
-"""Each has `rule`, `label`, `count(session, cutoff, holds)` (the dry run) and
-`run_batch(session, cipher, cutoff, holds, batch)`: rows acted on, 0 once nothing is left."""
+"""Each has `rule`, `label`, `count(pass)` (the dry run) and `run_batch(pass)`: rows
+acted on, 0 once nothing is left."""
 
 _TRASH = Retention.SOFT_DELETED
 STEPS: tuple[Step, ...] = (
@@ -189,7 +193,8 @@ STEPS: tuple[Step, ...] = (
            _closed_request, "delete_privacy_requests"),
     IdStep(Retention.INVITATION, "ended invitations", Invitation, _ended_invitation,
            "delete_invitations"),
-    CallbackStep(Retention.EXPORT_FILE, "export files", purge_expired_exports),
+    CallbackStep(Retention.EXPORT_FILE, "export files", _exports),
+    CallbackStep(Retention.MINOR, "minors (erased)", _minors),
     IdStep(_TRASH, "trash: activities", Activity, _trashed_before(Activity),
            "delete_activities", in_trash=True),
     IdStep(_TRASH, "trash: won deals (shelled)", Deal, _won(True), "shell_deals", in_trash=True),

@@ -30,8 +30,10 @@ DELETES = {
 }
 RESTORE = "mutation($id: ID!) { restore(id: $id) { restoredId } }"
 TRASH = "{ trash { id type deletedAt deletedBy restorableUntil } }"
-DEAL = "mutation($input: DealInput!) { createDeal(input: $input) { deal { id } } }"
-ACTIVITY = "mutation($input: ActivityInput!) { createActivity(input: $input) { activity { id } } }"
+DEAL = "mutation($input: CreateDealInput!) { createDeal(input: $input) { deal { id } } }"
+ACTIVITY = (
+    "mutation($input: CreateActivityInput!) { createActivity(input: $input) { activity { id } } }"
+)
 
 
 class World(Steps):
@@ -50,7 +52,7 @@ class World(Steps):
 
     async def activity(self, contact: str | None = None, company: str | None = None,
                        deal: str | None = None) -> str:  # fmt: skip
-        fields = {"kind": "note", "subject": "Call", "body": "About the renewal"}
+        fields = {"kind": "NOTE", "subject": "Call", "body": "About the renewal"}
         links = {"contact": contact, "company": company, "deal": deal}
         data = await self.ok(ACTIVITY, input=fields | {k: v for k, v in links.items() if v})
         return str(data["createActivity"]["activity"]["id"])

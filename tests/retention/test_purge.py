@@ -71,9 +71,9 @@ async def expired_everything(world: World) -> dict[str, str]:
         await world.delete(gid)
         await world.age(gid, deleted_at=ago(31))
     await world.delete(await world.contact(lastName="Recently deleted"))
-    prospect = await world.contact(lastName="Prospect", lifecycleStage="lead")
+    prospect = await world.contact(lastName="Prospect", lifecycleStage="LEAD")
     await world.age(prospect, updated_at=ago(3 * 365 + 10))
-    customer = await world.contact(lastName="Customer", lifecycleStage="customer")
+    customer = await world.contact(lastName="Customer", lifecycleStage="CUSTOMER")
     await world.age(customer, updated_at=ago(3 * 365 + 10))
     async with world.services.db.session(world.world.tenant_id) as session:
         tenant = world.world.tenant_id
@@ -204,3 +204,17 @@ async def test_the_purge_of_one_tenant_leaves_the_others(world: World, tenant_b:
     assert counts(report, tenant_b.tenant_id) == {}
     assert counts(report, world.world.tenant_id) == {"trash: contacts (erased)": 1}
     assert uuid.UUID(str(world.world.tenant_id))
+
+
+async def test_a_minor_in_the_trash_is_still_erased_seven_days_after_the_flag(
+    world: World,
+) -> None:
+    """Section 10's deadline runs in the trash too (privacy/minors.py, a step of the purge)."""
+    contact = await world.contact(lastName="Young")
+    await world.delete(contact)
+    await world.age(contact, minor_flagged_at=ago(8))
+    assert counts(await world.purge(), world.world.tenant_id) == {"minors (erased)": 1}
+    async with world.services.db.session(world.world.tenant_id) as session:
+        stmt = trashed(Contact).where(Contact.id == decode_id(contact)[1])
+        person = (await session.execute(stmt)).scalar_one()
+    assert (person.erased_at is not None, person.last_name) == (True, None)
