@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -167,11 +167,15 @@ def serve(
     seed_if_empty: bool = typer.Option(False, help="Seed demo data when the database is empty."),
     host: str | None = None,
     port: int | None = None,
+    log_format: str = typer.Option(
+        "", help="text or json (structured, with the request id); default json in production."
+    ),
 ) -> None:
     """Migrate, optionally seed, and serve the API with uvicorn."""
     import uvicorn
 
     from models.migrate import upgrade_sync
+    from server.json_logs import log_config
 
     settings = _settings()
     upgrade_sync(settings.database_url)
@@ -181,6 +185,8 @@ def serve(
         asyncio.run(_seed(True, 500))
     host, port = host or settings.host, port or settings.port
     console.print(f"Ledgerline ({settings.env}) on http://{host}:{port}/graphql")
+    json_logs = (log_format or ("json" if settings.is_production else "text")) == "json"
+    options: dict[str, Any] = {"log_config": log_config()} if json_logs else {}
     uvicorn.run(
         "server.app:app_factory",
         factory=True,
@@ -188,6 +194,7 @@ def serve(
         port=port,
         log_level="info",
         ws="none",
+        **options,
     )
 
 

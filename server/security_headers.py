@@ -17,6 +17,8 @@ from typing import Any
 
 from starlette.datastructures import Headers
 
+from server.json_logs import REQUEST_ID
+
 __all__ = ["API_HEADERS", "HSTS_VALUE", "SecurityHeadersMiddleware", "request_id_for"]
 
 Scope = MutableMapping[str, Any]
@@ -81,4 +83,8 @@ class SecurityHeadersMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        token = REQUEST_ID.set(request_id)  # log lines of this request quote it
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            REQUEST_ID.reset(token)
