@@ -193,6 +193,9 @@ class Seeded:
     activity_id: uuid.UUID
     invitation_id: uuid.UUID
     privacy_request_id: uuid.UUID
+    export_id: uuid.UUID
+    hold_id: uuid.UUID
+    installation_id: uuid.UUID
 
     @property
     def contact_id(self) -> uuid.UUID:
@@ -207,8 +210,11 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
     from auth.invitations import new_invitation_token
     from auth.permissions import Role
     from models import Activity, Company, Contact, Deal
+    from models.apps import AppInstallation, OAuthClient
     from models.base import utcnow
+    from models.exports import PrivacyExport
     from models.invitations import Invitation
+    from models.legal_holds import LegalHold
     from models.privacy_requests import PrivacyRequest
     from privacy.consent import ConsentRecord, append_consent
     from privacy.purposes import Purpose
@@ -283,6 +289,27 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
             due_on=(utcnow() + timedelta(days=30)).date(),
         )
         session.add(privacy_request)
+        await session.flush()
+        export = PrivacyExport(
+            request_id=privacy_request.id, contact_id=contacts[0].id, requested_by=owner
+        )
+        session.add(export)
+        # A hold on the company (and so on its contact): a deletion path that looked at
+        # holds before finding the row would answer LEGAL_HOLD instead of NOT_FOUND.
+        hold = LegalHold(company_id=company.id, reason="Pending claim", placed_by=owner)
+        client = OAuthClient(
+            client_id=f"matrix-{label.lower()}-{uuid.uuid4().hex[:8]}",
+            name=f"{label} app",
+            developer_id=owner,
+            client_type="confidential",
+            scopes="contacts:read",
+        )
+        session.add_all([hold, client])
+        await session.flush()
+        installation = AppInstallation(
+            client_pk=client.id, scopes="contacts:read", installed_by=owner
+        )
+        session.add(installation)
         await session.commit()
         return Seeded(
             world.tenant_id,
@@ -292,6 +319,9 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
             activity.id,
             invitation.id,
             privacy_request.id,
+            export.id,
+            hold.id,
+            installation.id,
         )
 
 
