@@ -7,6 +7,7 @@ from typing import Any
 
 from auth.tokens import TokenIssuer
 from core.background import BackgroundTasks
+from core.jobs.runner import JobRunner, make_runner
 from core.settings import Settings
 from models.db import Database
 from privacy.keyring import KeyRing
@@ -22,6 +23,11 @@ class Services:
     """Optional services wired by the app (rate limiter, login backoff)."""
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     """In-process work that outlives a request (export builds); ended on close."""
+    jobs: JobRunner = field(init=False)
+    """The background job runner the settings choose (core/jobs)."""
+
+    def __post_init__(self) -> None:
+        self.jobs = make_runner(self)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -40,5 +46,6 @@ class Services:
         )
 
     async def close(self) -> None:
+        await self.jobs.stop()
         await self.background.stop()
         await self.db.dispose()

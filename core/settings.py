@@ -326,6 +326,22 @@ class Settings(BaseSettings):
         validation_alias="REDIS_URL",
         description="shared rate-limit counters for several processes",
     )
+    job_queue: Annotated[Literal["in-process", "procrastinate"], BeforeValidator(_lower)] = Field(
+        "in-process",
+        validation_alias="LEDGERLINE_JOB_QUEUE",
+        description="background jobs: `in-process` tasks, or the `procrastinate` queue "
+        "(PostgreSQL only; production)",
+    )
+    job_worker: Flag = Field(
+        True,
+        validation_alias="LEDGERLINE_JOB_WORKER",
+        description="with the procrastinate queue: each server process also works the queue",
+    )
+    job_concurrency: Positive = Field(
+        4,
+        validation_alias="LEDGERLINE_JOB_CONCURRENCY",
+        description="jobs one process's queue worker runs at a time",
+    )
     signing_key_pem: str = Field(
         default_factory=_generated_signing_key,
         validation_alias="LEDGERLINE_SIGNING_KEY",
@@ -485,6 +501,12 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _queue_needs_postgres(self) -> Settings:
+        if self.job_queue == "procrastinate" and not self.is_postgres:
+            raise ConfigurationError("LEDGERLINE_JOB_QUEUE=procrastinate needs PostgreSQL")
+        return self
 
     @model_validator(mode="after")
     def _production_has_its_secrets(self) -> Settings:

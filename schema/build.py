@@ -23,7 +23,7 @@ DOMAINS = (
     "node", "contacts", "companies", "deals", "activities", "accounts", "audit", "client_storage",
     "privacy_requests", "privacy_policy", "exports", "erasure", "legal_holds", "account_self",
     "retention", "trash", "policy_versions", "minors", "audit_chain", "apps", "webhooks",
-    "explain",
+    "explain", "jobs",
 )  # fmt: skip
 """A domain listed here whose module does not exist yet contributes nothing."""
 

@@ -79,6 +79,7 @@ def create_app(
         await bootstrap(services)
         audit_sink.start()
         purge_schedule.start()
+        await services.jobs.start()  # stopped by services.close(), before the database
         yield
         await purge_schedule.stop()
         await audit_sink.stop()

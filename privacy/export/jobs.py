@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.background import spawn_after_commit
+from core.jobs.runner import enqueue_after_commit
 from core.services import Services
 from models.base import utcnow
 from models.exports import PrivacyExport
@@ -73,13 +73,9 @@ def new_export(
 
 
 def schedule_export(services: Services, session: AsyncSession, export: PrivacyExport) -> None:
-    """Build `export` in the background once `session` commits."""
-    tenant_id, export_id = export.tenant_id, export.id
-    spawn_after_commit(
-        session,
-        services.background,
-        lambda: build_export(services, tenant_id, export_id),
-        name=f"export-{export_id}",
+    """Build `export` as a background job (core/jobs/tasks.py) once `session` commits."""
+    enqueue_after_commit(
+        services, session, "export.build", tenant_id=export.tenant_id, export_id=str(export.id)
     )
 
 
