@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from auth.accounts import bootstrap
 from auth.backoff import LoginBackoff
+from core.jobs.runner import in_process_purge_interval
 from core.mail import mailer
 from core.services import Services
 from core.settings import Settings, load_settings
@@ -62,7 +63,7 @@ def create_app(
         "audit_sink", AuditSink(services.db, services.settings.audit_key)
     )
     purge_schedule = services.extras.setdefault(
-        "purge_schedule", PurgeSchedule(services, settings.purge_interval_s)
+        "purge_schedule", PurgeSchedule(services, in_process_purge_interval(settings))
     )
     schema = build_schema(
         extensions=schema_extensions(settings), field_suggestions=settings.field_suggestions

@@ -4,8 +4,9 @@ Each registered job becomes a procrastinate task with its retry strategy; the se
 process also runs a worker (`LEDGERLINE_JOB_WORKER`), so N server processes are N
 workers and no further process is needed. A worker that dies holding a job stops
 sending heartbeats; the periodic `retry_stalled_jobs` puts such jobs back in the
-queue. At shutdown the worker lets its jobs finish for `JOB_SHUTDOWN_GRACE_S`, then
-aborts the rest, which procrastinate retries (they go back to the queue).
+queue. The daily `retention.schedule` queues one retention purge per tenant. At
+shutdown the worker lets its jobs finish for `JOB_SHUTDOWN_GRACE_S`, then aborts the
+rest, which procrastinate retries (they go back to the queue).
 
 procrastinate connects with psycopg as the application's role (the queue's tables
 are granted to it in migration 0020; they hold job names and ids, never personal
@@ -21,10 +22,12 @@ import uuid
 from typing import TYPE_CHECKING, Any, LiteralString
 
 from procrastinate import App, PsycopgConnector
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
 from core.jobs.registry import JOBS, JobSpec, run
 from core.jobs.runner import JobStatus, JobView
+from core.jobs.tasks import RETENTION_PURGE
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -35,6 +38,10 @@ JOB_SHUTDOWN_GRACE_S = 10.0
 """How long a stopping worker lets its jobs run before it returns them to the queue."""
 STALLED_AFTER_S = 30.0
 """A worker silent this long is dead; its jobs are retried (procrastinate's default)."""
+
+PURGE_CRON = "17 3 * * *"
+"""The queue's retention purge: daily (LEDGERLINE_PURGE_INTERVAL_S=0 turns it off; the
+in-process schedule of privacy/retention/schedule.py is off with the queue)."""
 
 STATUS = {
     "todo": JobStatus.QUEUED,
@@ -69,7 +76,25 @@ def build_app(services: Services) -> App:
         """Jobs of workers without a heartbeat for STALLED_AFTER_S go back to the queue."""
         await retry_stalled(app)
 
+    if services.settings.purge_interval_s > 0:
+
+        @app.periodic(cron=PURGE_CRON, periodic_id="retention")
+        @app.task(name="retention.schedule", queueing_lock="retention.schedule", pass_context=False)
+        async def schedule_purges(timestamp: int) -> None:
+            """The daily retention purge: one job per tenant, at most one queued each."""
+            await schedule_retention(app, services)
+
     return app
+
+
+async def schedule_retention(app: App, services: Services) -> None:
+    from privacy.retention.purge import tenants
+
+    for tenant_id, slug in await tenants(services):
+        with contextlib.suppress(AlreadyEnqueued):
+            await app.configure_task(
+                RETENTION_PURGE, queueing_lock=f"{RETENTION_PURGE}:{tenant_id}"
+            ).defer_async(tenant_id=str(tenant_id), slug=slug)
 
 
 async def retry_stalled(app: App) -> int:

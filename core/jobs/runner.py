@@ -14,6 +14,7 @@ from core.background import spawn_after_commit
 
 if TYPE_CHECKING:
     from core.services import Services
+    from core.settings import Settings
 
 
 class JobStatus(enum.Enum):
@@ -41,6 +42,11 @@ class JobRunner(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+def in_process_purge_interval(settings: Settings) -> int:
+    """The server's own purge loop runs only without the queue (which schedules it)."""
+    return 0 if settings.job_queue == "procrastinate" else settings.purge_interval_s
 
 
 def make_runner(services: Services) -> JobRunner:

@@ -7,13 +7,11 @@ import uuid
 
 from core.jobs.registry import job
 from core.services import Services
-from models.base import utcnow
-from privacy.audit import AuditBuffer
 from privacy.export.jobs import build_export
-from privacy.minors import purge_flagged_minors
+from privacy.retention.purge import purge_tenant
 
 EXPORT_BUILD = "export.build"
-MINORS_PURGE = "minors.purge"
+RETENTION_PURGE = "retention.purge"
 
 
 @job(EXPORT_BUILD)
@@ -22,15 +20,9 @@ async def export_build(services: Services, *, tenant_id: str, export_id: str) ->
     await build_export(services, uuid.UUID(tenant_id), uuid.UUID(export_id))
 
 
-@job(MINORS_PURGE)
-async def minors_purge(services: Services, *, tenant_id: str) -> None:
-    """Erase a tenant's contacts flagged as minors past the deadline (policy section 10)."""
-    tenant = uuid.UUID(tenant_id)
-    audit = AuditBuffer()
-    async with services.db.session(tenant) as session:
-        cipher = await services.keyring.cipher(session, tenant)
-        await purge_flagged_minors(session, now=utcnow(), dry_run=False, cipher=cipher, audit=audit)
-        await audit.flush_public(
-            session, tenant, chain_key=services.settings.audit_key, actor_type="job"
-        )
-        await session.commit()
+@job(RETENTION_PURGE)
+async def retention_purge(services: Services, *, tenant_id: str, slug: str) -> None:
+    """One tenant's retention purge (policy section 5: every rule, the minors' deadline
+    of section 10 included; privacy/retention/purge.py). Idempotent: what is purged is
+    never due again, and a run that stopped halfway resumes."""
+    await purge_tenant(services, uuid.UUID(tenant_id), slug, dry_run=False, trigger="schedule")

@@ -10,14 +10,16 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import select
 
 from auth.accounts import bootstrap
 from auth.permissions import Role
-from core.jobs.queue import QueueRunner, retry_stalled
+from core.jobs.queue import QueueRunner, retry_stalled, schedule_retention
 from core.jobs.runner import JobStatus, enqueue_after_commit
 from core.services import Services
 from core.settings import Settings
 from models.db import APP_ROLE
+from models.retention import RetentionRun
 from tests.privacy.export.conftest import START, STATUS, plant, run_ok
 from tests.scale.conftest import RUNS
 from tests.support.postgres import PostgresDatabase
@@ -133,3 +135,19 @@ async def test_the_queue_is_used_as_the_application_role_which_owns_none_of_it(
         "SELECT current_user AS name"
     )
     assert row["name"] == APP_ROLE
+
+
+async def test_the_daily_schedule_queues_one_retention_purge_per_tenant_and_the_worker_runs_it(
+    queue_services: Services, world: TenantWorld
+) -> None:
+    app = runner_of(queue_services).app
+    await schedule_retention(app, queue_services)
+    await schedule_retention(app, queue_services)  # still queued: not queued twice
+    assert await statuses(queue_services, world.tenant_id) == [
+        ("retention.purge", JobStatus.QUEUED)
+    ]
+    await runner_of(queue_services).work(wait=False)
+    assert await statuses(queue_services, world.tenant_id) == [("retention.purge", JobStatus.DONE)]
+    async with queue_services.db.session(world.tenant_id) as session:
+        runs = (await session.execute(select(RetentionRun))).scalars().all()
+    assert [(r.trigger, r.dry_run) for r in runs] == [("schedule", False)]
