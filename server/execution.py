@@ -88,7 +88,9 @@ async def _execute(
         principal = ctx.principal
         if principal is not None:
             ctx.cipher = await ctx.services.keyring.cipher(session, principal.tenant_id)
-            if ctx.request is not None and gpc_signal(ctx.request.headers):
+            # Sec-GPC is the person's browser speaking, never an app's server.
+            speaks_for_self = principal.client_id is None
+            if ctx.request is not None and speaks_for_self and gpc_signal(ctx.request.headers):
                 await honour_gpc(
                     session,
                     principal,

@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 from authlib.integrations.base_client.errors import OAuthError
 
-from tests.oauth.conftest import TOKEN_URL, Partner, gql, install, plain_client
+from auth.permissions import Role
+from tests.oauth.conftest import (
+    TOKEN_URL,
+    Partner,
+    as_token,
+    gql,
+    install,
+    plain_client,
+    session_token,
+)
 
 CONTACTS = "{ contacts(first: 2) { nodes { id email } } }"
 
@@ -69,3 +78,18 @@ async def test_the_tenant_is_required(partner: Partner):
     with pytest.raises(OAuthError) as refused:
         await client.fetch_token(TOKEN_URL, grant_type="client_credentials")
     assert refused.value.error == "invalid_request"
+
+
+async def test_an_apps_sec_gpc_header_records_no_choice_for_the_user_it_acts_for(
+    partner: Partner,
+):
+    """Sec-GPC is the person's own browser speaking; an app's server sending it is not
+    the person's signal, so nothing is recorded in their name."""
+    registered = await partner.register()
+    client = partner.oauth(registered)
+    await install(partner, client)
+    await client.fetch_token(TOKEN_URL, grant_type="client_credentials", tenant="acme")
+    assert "errors" not in (await gql(client, CONTACTS, headers={"sec-gpc": "1"})).json()
+    admin_token = await session_token(partner, Role.ADMIN)
+    choices = await as_token(partner, admin_token, "{ myPrivacyChoices { optedOutOfSaleSharing } }")
+    assert choices.json()["data"]["myPrivacyChoices"] == {"optedOutOfSaleSharing": False}
