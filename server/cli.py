@@ -1,5 +1,5 @@
 """The `ledgerline` command: serve, migrate, seed-demo, print-schema, rotate-keys,
-policy render."""
+policy render, policy publish."""
 
 from __future__ import annotations
 
@@ -160,6 +160,52 @@ def policy_render(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out}")
+
+
+@policy_app.command("publish")
+def policy_publish(
+    version: str = typer.Argument(..., help="The new version: its 'last updated' date."),
+    effective: str = typer.Option(
+        ...,
+        "--effective",
+        help="YYYY-MM-DD (UTC midnight): from when account holders must acknowledge it.",
+    ),
+    editorial: bool = typer.Option(
+        False, "--editorial", help="A wording change that asks nobody to acknowledge it."
+    ),
+    adds_consent_purpose: list[str] = typer.Option(
+        [],
+        "--adds-consent-purpose",
+        help="A consent-based purpose the version introduces "
+        "(repeatable): announced in the notice, never assumed.",
+    ),
+) -> None:
+    """Publish the policy as rendered now (text and SHA-256) as VERSION (section 12)."""
+    from datetime import UTC, datetime
+
+    from core.services import Services
+    from privacy.policy_versions import PolicyVersionError, publish
+    from privacy.purposes import Purpose
+    from server.privacy_page import render_text
+
+    async def run() -> None:
+        services = Services.from_settings(_settings())
+        try:
+            await publish(
+                services, version=version, text=render_text(),
+                effective_at=datetime.fromisoformat(effective).replace(tzinfo=UTC),
+                material=not editorial,
+                consent_purposes_added=tuple(Purpose(p) for p in adds_consent_purpose),
+            )  # fmt: skip
+        finally:
+            await services.close()
+
+    try:
+        asyncio.run(run())
+    except (PolicyVersionError, ValueError) as exc:
+        console.print(f"[red]Not published:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"published policy {version}, in force from {effective}")
 
 
 @app.command()

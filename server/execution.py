@@ -22,7 +22,9 @@ from strawberry.types import ExecutionResult
 from auth.principal import PurposeNotAllowed
 from auth.sessions import AuthenticationError, credential_scope, resolve_principal
 from core.context import RequestContext
+from models.base import utcnow
 from privacy.account_choices import gpc_signal, honour_gpc
+from privacy.policy_versions import notices_of
 from privacy.usage import usage_row
 from schema.extensions import coded
 from server.app_operations import refused_to_app
@@ -131,6 +133,11 @@ async def _execute(
                 ctx.services.extras.get("audit_sink"),
                 chain_key=ctx.services.settings.audit_key,
             )  # fmt: skip
+        notice = (
+            await notices_of(ctx.services).pending(session, principal.user_id, utcnow())
+            if principal is not None
+            else None
+        )
         await session.commit()
     metrics = metrics_of(ctx.services)
     if metrics is not None:
@@ -141,6 +148,10 @@ async def _execute(
             seconds=time.perf_counter() - started,
             redactions=ctx.redactions,
         )
+    if notice is not None:  # policy section 12: until the version in force is acknowledged
+        extensions = dict(result.extensions or {})
+        extensions["policy"] = notice.extension(ctx.services.settings.app_url)
+        result.extensions = extensions
     if ctx.redactions:
         extensions = dict(result.extensions or {})
         extensions["redactions"] = ctx.redactions

@@ -438,6 +438,20 @@ MUTATIONS = [
         "mutation($id: ID!) { removeMember(member: $id) { deletedId } }",
         one("member"),
     ),
+    *(
+        case(
+            name,
+            f"mutation($id: ID!) {{ {name}(contact: $id) {{ contact {{ id }} }} }}",
+            one("contact"),
+        )
+        for name in ("reportMinor", "deleteMinorData")
+    ),
+    *(
+        case(
+            name, f"mutation($id: ID!) {{ {name}(user: $id) {{ member {{ id }} }} }}", one("member")
+        )
+        for name in ("reportMinorAccount", "resolveMinorReport")
+    ),  # fmt: skip
     case(
         "revokeInvitation",
         "mutation($id: ID!) { revokeInvitation(invitation: $id) { invitation { id status } } }",

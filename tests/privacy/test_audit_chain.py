@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,7 +25,6 @@ from core.services import Services
 from core.settings import Settings
 from models import AuditEvent, AuditSubject
 from privacy.audit import AuditSink
-from tests.support.postgres import PostgresDatabase, create_database
 from tests.support.world import Runner, TenantWorld, make_tenant
 
 CREATE = "mutation($i: CreateContactInput!) { createContact(input: $i) { contact { id } } }"
@@ -36,21 +35,17 @@ ERASE = 'mutation($c: ID!) { eraseContact(contact: $c, reason: "asked") { contac
 OwnerSql = Callable[[str], None]
 
 
-@pytest.fixture(scope="module")
-def pg_database() -> Iterator[tuple[PostgresDatabase, dict[str, Any]]]:
-    """One migrated database for the module, with the master keys of the first test
-    that uses it (its platform key is wrapped by them)."""
-    database = create_database()
-    try:
-        yield database, {}
-    finally:
-        database.drop()
+@pytest.fixture
+def app(store: Services) -> Services:
+    return store
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, settings: Settings) -> tuple[Settings, OwnerSql]:
-    if request.param == "sqlite":
-        path = make_url(settings.database_url).database
+@pytest.fixture
+def owner_sql(backend: Settings, request: pytest.FixtureRequest) -> OwnerSql:
+    """Raw SQL as the database's owner: past the append-only triggers on SQLite, past the
+    application role's grants on PostgreSQL."""
+    if not backend.is_postgres:
+        path = make_url(backend.database_url).database
         assert path is not None
 
         def sqlite_owner(statement: str) -> None:
@@ -60,28 +55,9 @@ def store(request: pytest.FixtureRequest, settings: Settings) -> tuple[Settings,
                     conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
                 conn.execute(statement)
 
-        return settings, sqlite_owner
-    database, shared = request.getfixturevalue("pg_database")
-    keys = shared.setdefault("master_keys", settings.master_keys)
-    pg = settings.model_copy(
-        update={"database_url": database.owner_url, "app_database_url": "", "master_keys": keys}
-    )
-    return pg, lambda statement: database.owner().execute(statement)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def app(store: tuple[Settings, OwnerSql]) -> AsyncIterator[Services]:
-    from auth.accounts import bootstrap
-
-    services = Services.from_settings(store[0])
-    await bootstrap(services)
-    yield services
-    await services.close()
-
-
-@pytest.fixture
-def owner_sql(store: tuple[Settings, OwnerSql]) -> OwnerSql:
-    return store[1]
+        return sqlite_owner
+    database, _ = request.getfixturevalue("pg_database")
+    return lambda statement: database.owner().execute(statement)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -256,7 +232,7 @@ async def test_the_cli_reports_the_broken_tenant_and_exits_non_zero(
     run: Runner,
     world: TenantWorld,
     owner_sql: OwnerSql,
-    store: tuple[Settings, OwnerSql],
+    backend: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from typer.testing import CliRunner
@@ -265,8 +241,7 @@ async def test_the_cli_reports_the_broken_tenant_and_exits_non_zero(
 
     first = await nth_of(app, run, world, 2, 0)
     owner_sql(f"UPDATE audit_event SET action = 'forged' WHERE id = '{first}'")
-    settings = store[0]
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DATABASE_URL", backend.database_url)
     async with app.db.session(None) as session:
         from models import Tenant
 

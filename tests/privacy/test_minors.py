@@ -6,7 +6,6 @@ cannot sign in or use a token until the report is resolved."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from auth.accounts import add_membership, bootstrap, create_user
+from auth.accounts import add_membership, create_user
 from auth.permissions import Role
 from auth.sessions import (
     AuthenticationError,
@@ -28,14 +27,12 @@ from auth.sign_in import log_in
 from core.context import RequestContext
 from core.errors import AppError
 from core.services import Services
-from core.settings import Settings
 from models import AuditEvent, Contact, LegalHold
 from models.base import utcnow
 from privacy.audit import AuditBuffer
 from privacy.minors import DELETION_DEADLINE, purge_flagged_minors
 from resolvers.global_ids import decode_id, encode_id
 from server.execution import execute_operation
-from tests.support.postgres import PostgresDatabase, create_database
 from tests.support.world import PASSWORD, Runner, TenantWorld, access_token, make_tenant
 
 CREATE = """mutation($i: ContactInput!) { createContact(input: $i) { contact { id } } }"""
@@ -254,36 +251,6 @@ async def test_a_member_reported_as_a_minor_cannot_sign_in_until_resolved(
     signed = await log_in(services, email="kid@example.com", password=PASSWORD, client_ip=None,
                           tenant=tenant_a.tenant_id, cookie=False)  # fmt: skip
     assert signed.principal.user_id == user_id
-
-
-@pytest.fixture(scope="module")
-def pg_database() -> Iterator[tuple[PostgresDatabase, dict[str, Any]]]:
-    database = create_database()
-    try:
-        yield database, {}
-    finally:
-        database.drop()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest, settings: Settings) -> Settings:
-    """SQLite, or PostgreSQL (where the bearer check is folded into the transaction's
-    first statement, migration 0019)."""
-    if request.param == "sqlite":
-        return settings
-    database, shared = request.getfixturevalue("pg_database")
-    keys = shared.setdefault("master_keys", settings.master_keys)
-    return settings.model_copy(
-        update={"database_url": database.owner_url, "app_database_url": "", "master_keys": keys}
-    )
-
-
-@pytest.fixture
-async def store(backend: Settings) -> AsyncIterator[Services]:
-    services = Services.from_settings(backend)
-    await bootstrap(services)
-    yield services
-    await services.close()
 
 
 async def test_a_reported_members_token_is_refused(store: Services) -> None:
