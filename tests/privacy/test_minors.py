@@ -35,8 +35,8 @@ from resolvers.global_ids import decode_id, encode_id
 from server.execution import execute_operation
 from tests.support.world import PASSWORD, Runner, TenantWorld, access_token, make_tenant
 
-CREATE = """mutation($i: ContactInput!) { createContact(input: $i) { contact { id } } }"""
-UPDATE = """mutation($id: ID!, $i: ContactInput!) { updateContact(id: $id, input: $i) {
+CREATE = """mutation($i: CreateContactInput!) { createContact(input: $i) { contact { id } } }"""
+UPDATE = """mutation($id: ID!, $i: UpdateContactInput!) { updateContact(id: $id, input: $i) {
   contact { id } } }"""
 REPORT = "mutation($c: ID!) { reportMinor(contact: $c) { contact { id } } }"
 DELETE_NOW = "mutation($c: ID!) { deleteMinorData(contact: $c) { contact { id erased } } }"

@@ -27,7 +27,7 @@ from tests.support.world import Runner, TenantWorld, make_tenant
 NEW = "2027-01-15"
 READ = "{ contacts(first: 1) { nodes { id } } }"
 ACK = "mutation($v: String!) { acknowledgePolicy(version: $v) { version } }"
-CREATE = "mutation($i: ContactInput!) { createContact(input: $i) { contact { id } } }"
+CREATE = "mutation($i: CreateContactInput!) { createContact(input: $i) { contact { id } } }"
 GRANT = """mutation($c: ID!) { recordConsent(contact: $c, consent: {purpose: MARKETING,
   granted: true, source: "web form", evidence: "signed sheet"}) { contact { id } } }"""
 VERSIONS = "{ policyVersions { version effectiveDate material inForce newConsentPurposes } }"
