@@ -164,3 +164,14 @@ async def test_a_deleted_contact_is_still_in_their_export_until_the_purge(
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as archive:
         assert b"Trashedperson" in archive.read("data.json")
+
+
+async def test_the_trash_hides_and_restores_on_both_databases(store: World) -> None:
+    """The same through the application's role under row-level security on PostgreSQL."""
+    contact = await store.contact()
+    await store.delete(contact)
+    listed = await store.ok("{ contacts { totalCount } }")
+    assert listed["contacts"]["totalCount"] == 0
+    assert [i["id"] for i in (await store.ok(TRASH))["trash"]] == [contact]
+    await store.ok(RESTORE, id=contact)
+    assert (await store.ok("{ contacts { totalCount } }"))["contacts"]["totalCount"] == 1
