@@ -208,6 +208,10 @@ def policy_publish(
     console.print(f"published policy {version}, in force from {effective}")
 
 
+GRACEFUL_SHUTDOWN_S = 30
+"""After SIGTERM, how long in-flight requests may take before uvicorn closes them."""
+
+
 @app.command()
 def serve(
     seed_if_empty: bool = typer.Option(False, help="Seed demo data when the database is empty."),
@@ -215,6 +219,11 @@ def serve(
     port: int | None = None,
     log_format: str = typer.Option(
         "", help="text or json (structured, with the request id); default json in production."
+    ),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Server processes (PostgreSQL and REDIS_URL for more than one; docs/SCALING.md).",
     ),
 ) -> None:
     """Migrate, optionally seed, and serve the API with uvicorn."""
@@ -224,6 +233,9 @@ def serve(
     from server.json_logs import log_config
 
     settings = _settings()
+    if workers > 1 and not (settings.is_postgres and settings.redis_url):
+        console.print("several workers need PostgreSQL and REDIS_URL (shared rate limits)")
+        raise typer.Exit(2)
     upgrade_sync(settings.database_url)
     if seed_if_empty and settings.is_production:
         console.print("production profile: demo data is never seeded")
@@ -240,6 +252,8 @@ def serve(
         port=port,
         log_level="info",
         ws="none",
+        workers=workers,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         **options,
     )
 
