@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.principal import Principal
+from privacy.consent import ERASED_TEXT
 from privacy.crypto import TenantCipher
 from privacy.decision import PurposeStanding, SubjectState, Verdict, decide
 from privacy.masking import apply_mask
@@ -206,7 +207,8 @@ class Limit:
                 deal_rows = (
                     await conn.execute(
                         text(
-                            "SELECT id, company_id, title FROM (SELECT id, company_id, title, "
+                            "SELECT id, company_id, title_enc FROM (SELECT id, company_id, "
+                            "title_enc, "
                             "created_at, ROW_NUMBER() OVER (PARTITION BY company_id ORDER BY "
                             "created_at DESC, id DESC) AS rk FROM deal WHERE tenant_id = :t AND "
                             "company_id IN :ids) ranked WHERE rk <= :n "
@@ -221,7 +223,8 @@ class Limit:
                 activity_rows = (
                     await conn.execute(
                         text(
-                            "SELECT deal_id, subject FROM (SELECT deal_id, subject, created_at, "
+                            "SELECT deal_id, subject_enc FROM (SELECT deal_id, subject_enc, "
+                            "created_at, "
                             "id, ROW_NUMBER() OVER (PARTITION BY deal_id ORDER BY created_at "
                             "DESC, id DESC) AS rk FROM activity WHERE tenant_id = :t AND "
                             "deal_id IN :ids) ranked WHERE rk <= :n "
@@ -230,12 +233,14 @@ class Limit:
                         {"t": t, "ids": deal_ids, "n": activities},
                     )
                 ).all()
+        decrypt = self.cipher.decrypt
         acts: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for deal_id, subject in activity_rows:
-            acts[deal_id].append({"subject": subject})
+            acts[deal_id].append({"subject": ERASED_TEXT if subject is None else decrypt(subject)})
         by_company: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for deal_id, company_id, title in deal_rows:
-            by_company[company_id].append({"title": title, "activities": acts.get(deal_id, [])})
+            shown = ERASED_TEXT if title is None else decrypt(title)
+            by_company[company_id].append({"title": shown, "activities": acts.get(deal_id, [])})
         nodes = []
         for cid, company_id in contacts:
             company = None

@@ -16,6 +16,7 @@ from typing import Any
 import strawberry
 
 from auth.permissions import Permission
+from privacy.consent import ERASED_TEXT
 from resolvers import contacts as contact_resolvers
 from resolvers.pagination import PageArgs
 from resolvers.references import existing
@@ -23,7 +24,7 @@ from resolvers.rows import ActivityRow, CompanyRow, DealRow
 from schema.fast_execution import FastExecutionContext
 from schema.operations.contacts import ConsentInput, CreateContactInput
 from schema.operations.inputs import present
-from schema.policy import PLAIN, POLICY_KEY, GuardPolicy, load_related
+from schema.policy import PLAIN, POLICY_KEY, GuardPolicy, load_related, sealed_field
 from schema.types.closed_sets import LifecycleStage
 from schema.types.companies import DEALS as COMPANY_DEALS
 from schema.types.contacts import COMPANY as CONTACT_COMPANY
@@ -45,7 +46,8 @@ def _relation(batch: Any) -> Any:
 
 @strawberry.type(name="Activity")
 class TwinActivity:
-    subject: str = _plain()
+    # Encrypted at rest like the API's (decrypting is storage, not policy).
+    subject: str = sealed_field("", source="subject_enc", empty=ERASED_TEXT)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
@@ -54,7 +56,7 @@ class TwinActivity:
 
 @strawberry.type(name="Deal")
 class TwinDeal:
-    title: str = _plain()
+    title: str = sealed_field("", source="title_enc", empty=ERASED_TEXT)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

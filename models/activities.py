@@ -1,7 +1,9 @@
 """Activities: notes, calls, emails, meetings and tasks (policy section 2.2).
 
-The body is free text about people, so it is personal data (category NOTES) and is
-encrypted at rest. Its data subject is the person it was written about:
+The subject and the body are free text about people, so they are personal data
+(category NOTES) and are encrypted at rest (the subject since issue 10; NULL once its
+person is erased, read as the shell value '[erased]'). Their data subject is the
+person they were written about:
 `subject_contact_id`, recorded from the contact link (or the deal's primary contact)
 the first time the activity is linked to a person and never changed afterwards, so
 unlinking or re-linking the activity never changes whose consent governs the body.
@@ -59,7 +61,7 @@ class Activity(TenantScoped, Trashable, table=True):
     )
 
     kind: str = Field(max_length=16)
-    subject: str = Field(max_length=200)
+    subject_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     body_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done: bool = False

@@ -1,4 +1,8 @@
-"""Deals (policy section 2.2). Amounts are exact decimals with an ISO 4217 currency."""
+"""Deals (policy section 2.2). Amounts are exact decimals with an ISO 4217 currency.
+
+The title is free text that may name or describe a person, so it is encrypted at rest
+with the tenant's data key (`title_enc`, section 8; issue 10); NULL once its person is
+erased (read as the shell value '[erased]')."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, LargeBinary, UniqueConstraint
 from sqlmodel import Field
 
 from models.base import Money, TenantScoped, Trashable, UTCDateTime
@@ -26,7 +30,7 @@ class Deal(TenantScoped, Trashable, table=True):
         ),
     )
 
-    title: str = Field(max_length=200)
+    title_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     amount: Decimal = Field(default=Decimal("0"), sa_type=Money)
     currency: str = Field(default="EUR", max_length=3)
     stage: str = Field(default="prospecting", max_length=20)

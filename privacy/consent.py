@@ -259,12 +259,12 @@ async def erase_contact(
                 col(Activity.deal_id).in_(their_deals),
             )
         )
-        .values(subject=ERASED_TEXT, body_enc=None, updated_at=now)
+        .values(subject_enc=None, body_enc=None, updated_at=now)
     )
     await session.execute(
         update(Deal)
         .where(col(Deal.primary_contact_id) == contact.id)
-        .values(title=ERASED_TEXT, updated_at=now)
+        .values(title_enc=None, updated_at=now)
     )
     await _erase_processing_reasons(session, contact.id)
     await _erase_consent_text(session, contact.id)

@@ -336,10 +336,6 @@ BIRTH_YEAR = "only the year, kept to show the 18+ rule held at sign-up (section 
 BLIND_INDEX = "keyed hash (HMAC with the data key) for equality lookups; not reversible"
 TRUNCATED_IP = "already truncated (network part only) before it is stored"
 USER_AGENT = "browser identification string, kept for the usage log's retention only"
-FREE_TEXT = (
-    "a short title that may name or describe the person, shown as a plain field today; "
-    "issue 10 encrypts it"
-)
 CHOICE_FLAG = "a state the database filters on (restricted, erased) to apply the choice"
 MINOR_FLAG = (
     "a date the database filters on: when the person was flagged as under 18, to erase "
@@ -493,8 +489,7 @@ _TABLES: tuple[TableMap, ...] = (
         "deal", "Deals",
         "2.2", Subject.CONTACT, _CUSTOMER,
         id=meta(), tenant_id=meta(),
-        title=plain(C.NOTES, FREE_TEXT, "deals (title, amount, stage, expected close)",
-                    erasure=Erasure.SHELL),
+        title_enc=enc(C.NOTES, "deals (title, amount, stage, expected close)"),
         amount=meta(exported=True), currency=meta(exported=True), stage=meta(exported=True),
         expected_close_date=meta(exported=True), company_id=meta(),
         primary_contact_id=meta(), owner_id=meta(), closed_at=meta(exported=True),
@@ -506,7 +501,7 @@ _TABLES: tuple[TableMap, ...] = (
         "2.2", Subject.CONTACT, _CUSTOMER,
         id=meta(), tenant_id=meta(), kind=meta("activities (notes, calls, emails, meetings, "
                                                "tasks)", exported=True),
-        subject=plain(C.NOTES, FREE_TEXT, erasure=Erasure.SHELL),
+        subject_enc=enc(C.NOTES),
         body_enc=enc(C.NOTES, "notes about contacts"),
         due_at=meta(exported=True), done=meta(exported=True), contact_id=meta(),
         company_id=meta(), deal_id=meta(), author_id=meta(), subject_contact_id=meta(),

@@ -113,7 +113,8 @@ async def activity_values(
             raise bad_input("kind must not be null.", "kind")
         out["kind"] = kind
     if "subject" in data:
-        out["subject"] = v.text(data["subject"], "subject", 200, required=True)
+        subject = v.text(data["subject"], "subject", 200, required=True)
+        out["subject_enc"] = ctx.require_cipher().encrypt(subject)
     if "body" in data:
         out["body_enc"] = ctx.require_cipher().encrypt(v.text(data["body"], "body", 10_000))
     if "due_at" in data:

@@ -170,7 +170,8 @@ async def deal_values(ctx: RequestContext, data: dict[str, Any], creating: bool)
     if creating and "title" not in data:
         raise bad_input("title is required.", "title")
     if "title" in data:
-        out["title"] = v.text(data["title"], "title", 200, required=True)
+        title = v.text(data["title"], "title", 200, required=True)
+        out["title_enc"] = ctx.require_cipher().encrypt(title)
     if "amount" in data:
         out["amount"] = v.amount(_not_null(data, "amount", "amount"))
     if "currency" in data:

@@ -91,7 +91,7 @@ class CompanyRow(Row):
 
 
 _DEAL = (
-    "id", "tenant_id", "title", "amount", "currency", "stage", "expected_close_date",
+    "id", "tenant_id", "title_enc", "amount", "currency", "stage", "expected_close_date",
     "company_id", "primary_contact_id", "owner_id", "closed_at", "created_at", "updated_at",
 )  # fmt: skip
 
@@ -109,7 +109,7 @@ class DealRow(Row):
 
 
 _ACTIVITY = (
-    "id", "tenant_id", "kind", "subject", "body_enc", "due_at", "done", "contact_id",
+    "id", "tenant_id", "kind", "subject_enc", "body_enc", "due_at", "done", "contact_id",
     "company_id", "deal_id", "author_id", "subject_contact_id", "created_at", "updated_at",
 )  # fmt: skip
 

@@ -57,6 +57,7 @@ from schema.policy import (
     Batch,
     GuardPolicy,
     RequirePermission,
+    SealedPolicy,
 )
 
 VERIFY = os.environ.get("LEDGERLINE_VERIFY_FAST_PATH") == "1"
@@ -245,6 +246,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             coerce = leaf.coerce_output_value
             if policy is PLAIN and definition.base_resolver is None:
                 columns.append(("plain", key, definition.python_name, coerce, exact, non_null))
+            elif isinstance(policy, SealedPolicy):
+                columns.append(("sealed", key, policy, coerce, exact, non_null))
             elif isinstance(policy, PiiSpec) and not non_null:
                 columns.append(("pii", key, policy, coerce, exact, False))
             else:
@@ -363,6 +366,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for kind, key, source, coerce, exact, non_null in columns:
                 if kind == "plain":
                     value = getattr(row, source)
+                elif kind == "sealed":
+                    value = source.value(row, decrypt)
                 elif kind == "pii":
                     value, entry = render(decisions[position], row, source, decrypt)
                     position += 1

@@ -6,6 +6,8 @@
   value is shown, masked or redacted (and listed in `extensions.redactions` and in the
   audit buffer) for every exit.
 - `plain_field(...)`: non-personal data readable by anyone who may read the type.
+- `sealed_field(...)`: read like a plain field, but stored encrypted with the tenant's
+  data key (free text that may describe a person, issue 10): decrypted on the way out.
 - `guarded_field(...)`: a field (usually a relation or a sensitive list) that needs a
   permission of its own; refused with FORBIDDEN otherwise.
 
@@ -43,6 +45,24 @@ class PlainPolicy:
 
 
 PLAIN = PlainPolicy()
+
+
+class SealedPolicy(PlainPolicy):
+    """A plain field whose column is encrypted at rest (`source`, an `_enc` column). A
+    NULL there is text removed by erasure and reads as `empty` (the shell value)."""
+
+    __slots__ = ("source", "empty")
+
+    def __init__(self, source: str, empty: str) -> None:
+        self.source = source
+        self.empty = empty
+
+    def __repr__(self) -> str:
+        return f"SealedPolicy({self.source!r})"
+
+    def value(self, row: Any, decrypt: Any) -> str:
+        raw = getattr(row, self.source)
+        return self.empty if raw is None else str(decrypt(raw))
 
 
 class Batch:
@@ -164,6 +184,20 @@ def pii_field(
 
 def plain_field(description: str, *, name: str | None = None) -> Any:
     return strawberry.field(description=description, name=name, metadata={POLICY_KEY: PLAIN})
+
+
+def sealed_field(description: str, *, source: str, empty: str) -> Any:
+    """A plain field stored encrypted: decrypted with the request's tenant cipher."""
+    policy = SealedPolicy(source, empty)
+
+    def resolver(root: Any, info: strawberry.Info[RequestContext, None]) -> str:
+        cipher = info.context.cipher
+        return policy.value(root, cipher.decrypt if cipher else no_cipher)
+
+    resolver.__annotations__ = {"root": Any, "info": strawberry.Info, "return": str}
+    return strawberry.field(
+        resolver=resolver, description=description, metadata={POLICY_KEY: policy}
+    )
 
 
 class RequirePermission(FieldExtension):

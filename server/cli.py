@@ -69,10 +69,10 @@ def _settings() -> Settings:
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (SQLite file or DATABASE_URL)."""
-    from models.migrate import upgrade_sync
+    from models.migrate import upgrade_settings
 
     settings = _settings()
-    upgrade_sync(settings.database_url)
+    upgrade_settings(settings)
     console.print("migrated")
 
 
@@ -103,9 +103,9 @@ def seed_demo(
     contacts: int = typer.Option(500, help="Contacts per tenant (two tenants)."),
 ) -> None:
     """Two demo tenants, a user for every role, about a thousand contacts in all."""
-    from models.migrate import upgrade_sync
+    from models.migrate import upgrade_settings
 
-    upgrade_sync(_settings().database_url)
+    upgrade_settings(_settings())
     asyncio.run(_seed(if_empty, contacts))
 
 
@@ -229,14 +229,14 @@ def serve(
     """Migrate, optionally seed, and serve the API with uvicorn."""
     import uvicorn
 
-    from models.migrate import upgrade_sync
+    from models.migrate import upgrade_settings
     from server.json_logs import log_config
 
     settings = _settings()
     if workers > 1 and not (settings.is_postgres and settings.redis_url):
         console.print("several workers need PostgreSQL and REDIS_URL (shared rate limits)")
         raise typer.Exit(2)
-    upgrade_sync(settings.database_url)
+    upgrade_settings(settings)
     if seed_if_empty and settings.is_production:
         console.print("production profile: demo data is never seeded")
     elif seed_if_empty:

@@ -148,7 +148,7 @@ async def seed_tenant(
             stage = rng.choice(DEAL_STAGES)
             deals.append({
                 "id": uuid.uuid4(), "tenant_id": tid, "created_at": created, "updated_at": created,
-                "title": f"{fake.bs().title()[:150]}",
+                "title_enc": cipher.encrypt(fake.bs().title()[:150]),
                 "amount": Decimal(rng.randint(500, 250_000)).quantize(Decimal("0.01")),
                 "currency": rng.choice(["EUR", "USD", "GBP"]), "stage": stage,
                 "expected_close_date": (created + timedelta(days=rng.randint(10, 120))).date(),
@@ -163,7 +163,8 @@ async def seed_tenant(
             kind = rng.choice(ACTIVITY_KINDS)
             activities.append({
                 "id": uuid.uuid4(), "tenant_id": tid, "created_at": created, "updated_at": created,
-                "kind": kind, "subject": f"{kind.title()}: {fake.catch_phrase()[:150]}",
+                "kind": kind,
+                "subject_enc": cipher.encrypt(f"{kind.title()}: {fake.catch_phrase()[:150]}"),
                 "body_enc": cipher.encrypt(fake.paragraph(3)),
                 "due_at": created + timedelta(days=rng.randint(1, 20)) if kind == "task" else None,
                 "done": rng.random() < 0.5, "contact_id": deal["primary_contact_id"] if deal

@@ -14,12 +14,20 @@ from strawberry.types.base import get_object_definition
 from auth.permissions import Permission as P
 from core.context import RequestContext
 from privacy.categories import DataCategory as C
+from privacy.consent import ERASED_TEXT
 from privacy.decision import FieldPolicy
 from privacy.render import PiiSpec
 from resolvers.loaders import to_one
 from resolvers.rows import ActivityRow
 from schema.directives import Requires, TenantScoped
-from schema.policy import POLICY_KEY, guarded_field, load_related, pii_field, plain_field
+from schema.policy import (
+    POLICY_KEY,
+    guarded_field,
+    load_related,
+    pii_field,
+    plain_field,
+    sealed_field,
+)
 from schema.types.closed_sets import ActivityKind
 from schema.types.node import Node
 
@@ -46,7 +54,11 @@ MemberRef = Annotated["Member", strawberry.lazy("schema.types.members")]
 )
 class Activity(Node):
     kind: ActivityKind = plain_field("What the activity is.")
-    subject: str = plain_field("Short subject line (keep personal details in the body).")
+    subject: str = sealed_field(
+        "Short subject line (keep personal details in the body).",
+        source="subject_enc",
+        empty=ERASED_TEXT,
+    )
     body: str | None = pii_field(
         category=C.NOTES,
         permission=P.ACTIVITIES_READ_CONTENT,

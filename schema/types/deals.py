@@ -11,10 +11,11 @@ import strawberry
 from auth.permissions import Permission as P
 from core.context import RequestContext
 from models import Activity as ActivityModel
+from privacy.consent import ERASED_TEXT
 from resolvers.loaders import to_many, to_one
 from resolvers.rows import ActivityRow, DealRow
 from schema.directives import Requires, TenantScoped
-from schema.policy import guarded_field, load_related, plain_field
+from schema.policy import guarded_field, load_related, plain_field, sealed_field
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ MemberRef = Annotated["Member", strawberry.lazy("schema.types.members")]
     directives=[TenantScoped(), Requires(permission=P.DEALS_READ)],
 )
 class Deal(Node):
-    title: str = plain_field("Deal title.")
+    title: str = sealed_field("Deal title.", source="title_enc", empty=ERASED_TEXT)
     amount: Decimal = plain_field("Amount, exact to the cent.")
     currency: str = plain_field("ISO 4217 currency code.")
     stage: str = plain_field("Pipeline stage.")

@@ -305,12 +305,15 @@ async def test_removing_a_member_keeps_their_records_without_owner_or_author(
 ):
     sales = tenant_a.users[Role.SALES]
     async with services.db.session(tenant_a.tenant_id) as session:
+        cipher = await services.keyring.cipher(session, tenant_a.tenant_id)
         contact = Contact(first_name="Ada", owner_id=sales)
         company = Company(name="Analytical", owner_id=sales)
-        deal = Deal(title="Engine", owner_id=sales)
+        deal = Deal(title_enc=cipher.encrypt("Engine"), owner_id=sales)
         session.add_all([contact, company, deal])
         await session.flush()
-        activity = Activity(kind="note", subject="Met", contact_id=contact.id, author_id=sales)
+        activity = Activity(
+            kind="note", subject_enc=cipher.encrypt("Met"), contact_id=contact.id, author_id=sales
+        )
         session.add(activity)
         await session.commit()
     result = await runner(tenant_a.principal(Role.OWNER), REMOVE, {"member": member_id(sales)})

@@ -251,7 +251,7 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
                 session, contacts[0].id, ConsentRecord(purpose=purpose, status="granted"), owner
             )
         deal = Deal(
-            title=f"{label} renewal",
+            title_enc=cipher.encrypt(f"{label} renewal"),
             company_id=company.id,
             primary_contact_id=contacts[0].id,
             owner_id=owner,
@@ -260,7 +260,7 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
         await session.flush()
         activity = Activity(
             kind="note",
-            subject=f"{label} call",
+            subject_enc=cipher.encrypt(f"{label} call"),
             body_enc=cipher.encrypt(f"Spoke with {label}1"),
             contact_id=contacts[0].id,
             company_id=company.id,

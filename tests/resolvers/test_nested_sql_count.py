@@ -28,10 +28,12 @@ query($n: Int!) {
 async def seed(services: Any, world: Any, people: int) -> None:
     """`people` contacts, each at their own company with 6 deals of 4 activities each
     (more than the nested `first` arguments take), every activity about the contact."""
+    async with services.db.session(world.tenant_id) as session:
+        cipher = await services.keyring.cipher(session, world.tenant_id)
     companies = [Company(name=f"Company {i}") for i in range(people)]
     contacts = [Contact(first_name=f"Person {i}", company_id=c.id) for i, c in enumerate(companies)]
     deals = [
-        Deal(title=f"Deal {i}.{d}", company_id=c.id)
+        Deal(title_enc=cipher.encrypt(f"Deal {i}.{d}"), company_id=c.id)
         for i, c in enumerate(companies)
         for d in range(6)
     ]
@@ -39,7 +41,7 @@ async def seed(services: Any, world: Any, people: int) -> None:
     activities = [
         Activity(
             kind="note",
-            subject=f"{deal.title}.{a}",
+            subject_enc=cipher.encrypt(f"{cipher.decrypt(deal.title_enc)}.{a}"),
             contact_id=by_company[deal.company_id],
             company_id=deal.company_id,
             deal_id=deal.id,

@@ -177,9 +177,15 @@ def target(request: pytest.FixtureRequest) -> Demo:
 
 async def test_erasure_leaves_the_marker_in_no_raw_row_of_any_table(target):
     canary = await make_canary(target)
-    assert ("activity", "subject") in await sweep(target, canary.marker)  # the canary works
+    assert ("consent_event", "source") in await sweep(target, canary.marker)  # it works
     await erase(target, canary)
     assert await sweep(target, canary.marker) == []
+
+
+async def test_deal_titles_and_activity_subjects_are_never_plain_in_a_raw_row(target):
+    canary = await make_canary(target)
+    found = {table for table, _ in await sweep(target, canary.marker)}
+    assert found.isdisjoint({"deal", "activity"})
 
 
 # --- One residue each -------------------------------------------------------------------
@@ -198,14 +204,14 @@ async def test_erasure_pseudonymises_source_and_evidence_of_the_consent_history(
 async def test_erasure_replaces_the_titles_of_their_deals(demo):
     canary = await make_canary(demo)
     await erase(demo, canary)
-    assert (await orm_row(demo, Deal, uid(canary.deal))).title == ERASED
+    assert (await orm_row(demo, Deal, uid(canary.deal))).title_enc is None  # read as ERASED
 
 
 async def test_erasure_clears_subject_and_body_of_a_note_linked_to_them(demo):
     canary = await make_canary(demo)
     await erase(demo, canary)
     row = await orm_row(demo, Activity, uid(canary.linked_note))
-    assert (row.subject, row.body_enc, row.contact_id) == (ERASED, None, uid(canary.contact))
+    assert (row.subject_enc, row.body_enc, row.contact_id) == (None, None, uid(canary.contact))
 
 
 async def test_erasure_clears_the_notes_linked_only_to_their_deal_and_no_other(demo):
@@ -213,7 +219,7 @@ async def test_erasure_clears_the_notes_linked_only_to_their_deal_and_no_other(d
     bystander = (await orm_row(demo, Activity, uid(canary.bystander_note))).model_dump()
     await erase(demo, canary)
     row = await orm_row(demo, Activity, uid(canary.deal_note))
-    assert (row.subject, row.body_enc, row.deal_id) == (ERASED, None, uid(canary.deal))
+    assert (row.subject_enc, row.body_enc, row.deal_id) == (None, None, uid(canary.deal))
     assert (await orm_row(demo, Activity, uid(canary.bystander_note))).model_dump() == bystander
 
 
@@ -221,7 +227,7 @@ async def test_erasure_clears_a_note_about_them_moved_to_another_contact(demo):
     canary = await make_canary(demo)
     await erase(demo, canary)
     row = await orm_row(demo, Activity, uid(canary.moved_note))
-    assert (row.subject, row.body_enc, row.contact_id) == (ERASED, None, uid(canary.bystander))
+    assert (row.subject_enc, row.body_enc, row.contact_id) == (None, None, uid(canary.bystander))
 
 
 async def test_erasure_replaces_the_reason_of_an_earlier_restriction(demo):

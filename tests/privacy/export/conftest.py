@@ -107,17 +107,20 @@ async def plant(services: Services, world: TenantWorld) -> Planted:
         session.add_all([person, other])
         await session.flush()
         deal = Deal(
-            tenant_id=tid, title=own["deal"], stage="prospecting", primary_contact_id=person.id
+            tenant_id=tid,
+            title_enc=cipher.encrypt(own["deal"]),
+            stage="prospecting",
+            primary_contact_id=person.id,
         )
         session.add(deal)
         await session.flush()
         session.add_all([
             # About the person: theirs.
-            Activity(tenant_id=tid, kind="note", subject=own["subject"],
+            Activity(tenant_id=tid, kind="note", subject_enc=cipher.encrypt(own["subject"]),
                      body_enc=cipher.encrypt(own["notes"] + " follow-up"),
                      contact_id=person.id, subject_contact_id=person.id),
             # Linked to the person's deal, but written about the other contact.
-            Activity(tenant_id=tid, kind="call", subject=foreign["subject"],
+            Activity(tenant_id=tid, kind="call", subject_enc=cipher.encrypt(foreign["subject"]),
                      body_enc=cipher.encrypt(foreign["body"]), deal_id=deal.id,
                      contact_id=person.id, subject_contact_id=other.id),
             ConsentEvent(tenant_id=tid, contact_id=person.id, purpose="marketing",
