@@ -20,7 +20,6 @@ from sqlmodel import col
 
 from models import Activity, Company, Contact, Deal, Invitation, PrivacyRequest, UsageEvent
 from models.base import utcnow
-from privacy.consent import ERASED_TEXT
 from privacy.crypto import TenantCipher
 from privacy.data_map import Retention
 from privacy.erasure import erase_person
@@ -80,11 +79,12 @@ async def delete_deals(session: AsyncSession, _cipher: TenantCipher, ids: Ids, r
 
 async def shell_deals(session: AsyncSession, _cipher: TenantCipher, ids: Ids, rule: str) -> None:
     """Won deals keep their amount, currency, stage and dates (the books need them); the
-    title and the link to a person go, and the shell stays in the trash."""
+    title (NULL, read as "[erased]") and the link to a person go; the shell stays in the
+    trash."""
     await session.execute(
         update(Deal)
         .where(col(Deal.id).in_(ids))
-        .values(title=ERASED_TEXT, primary_contact_id=None, purged_at=utcnow())
+        .values(title_enc=None, primary_contact_id=None, purged_at=utcnow())
     )
     note(session, Entry(_tenant(session), rule, "shell_deals", tuple(ids)))
 
