@@ -1,7 +1,7 @@
-"""Migration 0020 encrypts the deal titles and activity subjects already stored
+"""Migration 0021 encrypts the deal titles and activity subjects already stored
 (models/sealing.py; policy section 8, issue 10), on SQLite and PostgreSQL.
 
-A database is migrated to 0019, given a tenant, its wrapped data key and plain rows,
+A database is migrated to 0020, given a tenant, its wrapped data key and plain rows,
 then migrated to head with the master keys: every value reads back through the tenant's
 cipher and none is left in plain text (on SQLite, none anywhere in the file's bytes).
 Without the master keys, the migration refuses before changing anything."""
@@ -48,7 +48,7 @@ def _id(engine: sa.Engine, value: uuid.UUID) -> str:
 
 
 def plant(engine: sa.Engine) -> Stored:
-    """Plain rows as a 0019 database holds them (inserted as the owner)."""
+    """Plain rows as a 0020 database holds them (inserted as the owner)."""
     marker = f"cnry-{secrets.token_hex(6)}"
     data_key = new_data_key()
     tenant, deal, activity = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -106,22 +106,22 @@ def assert_sealed_by_migration(url: str, engine: sa.Engine) -> None:
 
 
 @pytest.fixture
-def sqlite_0019(tmp_path: Path) -> Iterator[tuple[str, sa.Engine, Path]]:
+def sqlite_0020(tmp_path: Path) -> Iterator[tuple[str, sa.Engine, Path]]:
     path = tmp_path / "old.db"
     url = f"sqlite+aiosqlite:///{path}"
-    upgrade_sync(url, "0019")
+    upgrade_sync(url, "0020")
     engine = sa.create_engine(f"sqlite:///{path}")
     yield url, engine, path
     engine.dispose()
 
 
-def test_sqlite_migration_encrypts_stored_titles_and_subjects(sqlite_0019):
-    url, engine, _ = sqlite_0019
+def test_sqlite_migration_encrypts_stored_titles_and_subjects(sqlite_0020):
+    url, engine, _ = sqlite_0020
     assert_sealed_by_migration(url, engine)
 
 
-def test_sqlite_migration_leaves_no_plain_value_in_the_file(sqlite_0019):
-    url, engine, path = sqlite_0019
+def test_sqlite_migration_leaves_no_plain_value_in_the_file(sqlite_0020):
+    url, engine, path = sqlite_0020
     stored = plant(engine)
     upgrade_sync(url, master_keys=MASTER)
     engine.dispose()
@@ -131,8 +131,8 @@ def test_sqlite_migration_leaves_no_plain_value_in_the_file(sqlite_0019):
     assert stored.title.split()[0].encode() not in content
 
 
-def test_migration_without_the_master_keys_refuses_and_changes_nothing(sqlite_0019):
-    url, engine, _ = sqlite_0019
+def test_migration_without_the_master_keys_refuses_and_changes_nothing(sqlite_0020):
+    url, engine, _ = sqlite_0020
     plant(engine)
     with pytest.raises((SealingError, CommandError), match="master key"):
         upgrade_sync(url)
@@ -140,8 +140,8 @@ def test_migration_without_the_master_keys_refuses_and_changes_nothing(sqlite_00
     assert "title_enc" not in columns(engine, "deal")
 
 
-def test_an_empty_database_migrates_without_keys(sqlite_0019):
-    url, engine, _ = sqlite_0019
+def test_an_empty_database_migrates_without_keys(sqlite_0020):
+    url, engine, _ = sqlite_0020
     upgrade_sync(url)
     assert "title_enc" in columns(engine, "deal")
 
@@ -150,7 +150,7 @@ def test_an_empty_database_migrates_without_keys(sqlite_0019):
 
 
 @pytest.fixture
-def postgres_0019() -> Iterator[tuple[str, sa.Engine]]:
+def postgres_0020() -> Iterator[tuple[str, sa.Engine]]:
     name = f"ledgerline_test_{secrets.token_hex(6)}"
     try:
         with _admin_connection() as admin:
@@ -160,13 +160,13 @@ def postgres_0019() -> Iterator[tuple[str, sa.Engine]]:
     database = PostgresDatabase(name)
     engine = sa.create_engine(dsn(name).replace("postgresql://", "postgresql+psycopg://"))
     try:
-        upgrade_sync(database.owner_url, "0019")
+        upgrade_sync(database.owner_url, "0020")
         yield database.owner_url, engine
     finally:
         engine.dispose()
         database.drop()
 
 
-def test_postgres_migration_encrypts_stored_titles_and_subjects(postgres_0019):
-    url, engine = postgres_0019
+def test_postgres_migration_encrypts_stored_titles_and_subjects(postgres_0020):
+    url, engine = postgres_0020
     assert_sealed_by_migration(url, engine)

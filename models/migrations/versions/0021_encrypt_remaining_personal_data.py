@@ -13,8 +13,8 @@ pages hold zeros; on PostgreSQL the old row versions are dead tuples until VACUU
 reclaims them (run `VACUUM FULL deal, activity` after migrating a database that held
 real data to drop them from the files at once).
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 """
 
 import sqlalchemy as sa
@@ -23,8 +23,8 @@ from alembic import op
 
 from models.sealing import Move, ciphers_for, seal_existing
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
