@@ -80,7 +80,7 @@ class Principal:
         *,
         client_id: str,
         installation_id: uuid.UUID,
-        grant_id: uuid.UUID,
+        grant_id: uuid.UUID | None,
         purpose: Purpose | None = None,
         trusted_documents: frozenset[str] | None = None,
     ) -> Principal:

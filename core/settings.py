@@ -461,6 +461,27 @@ class Settings(BaseSettings):
         description="where export packages (a person's ZIP for an access request) are "
         "written until they expire",
     )
+    webhook_allow_loopback: Flag = Field(
+        False,
+        validation_alias="LEDGERLINE_WEBHOOK_ALLOW_LOOPBACK",
+        description="deliver webhooks to http(s) receivers on 127.0.0.1 (development and "
+        "tests only; refused in production)",
+    )
+    webhook_max_attempts: Positive = Field(
+        5,
+        validation_alias="LEDGERLINE_WEBHOOK_MAX_ATTEMPTS",
+        description="attempts per webhook delivery (exponential backoff with jitter)",
+    )
+    webhook_backoff_s: float = Field(
+        1.0,
+        validation_alias="LEDGERLINE_WEBHOOK_BACKOFF_S",
+        description="first retry delay of a webhook delivery, doubled per attempt",
+    )
+    webhook_disable_after: Positive = Field(
+        20,
+        validation_alias="LEDGERLINE_WEBHOOK_DISABLE_AFTER",
+        description="consecutive failed deliveries after which a subscription is disabled",
+    )
     export_retention_days: Positive = Field(
         7,
         validation_alias="LEDGERLINE_EXPORT_RETENTION_DAYS",

@@ -23,6 +23,7 @@ from models.legal_holds import LegalHold
 from models.privacy_requests import PrivacyRequest
 from models.retention import RetentionRun, RetentionSetting
 from models.tenancy import Tenant, TenantKey
+from models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AccountChoiceEvent",
@@ -55,6 +56,8 @@ __all__ = [
     "RetentionRun",
     "RetentionSetting",
     "Tenant",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "TrustedDocument",
     "TenantKey",
     "UsageEvent",

@@ -305,6 +305,29 @@ def app_uninstalled(buffer: AuditBuffer, *, installation_id: uuid.UUID, client_i
     buffer.record("app_uninstalled", f"installation {installation_id} app {client_id}")
 
 
+def webhook_subscribed(
+    buffer: AuditBuffer, *, subscription_id: uuid.UUID, installation_id: uuid.UUID, events: str
+) -> None:
+    buffer.record(
+        "webhook_subscribed",
+        f"subscription {subscription_id} installation {installation_id} events {events}",
+    )
+
+
+def webhook_deleted(buffer: AuditBuffer, *, subscription_id: uuid.UUID) -> None:
+    buffer.record("webhook_deleted", f"subscription {subscription_id}")
+
+
+def webhook_secret_rotated(buffer: AuditBuffer, *, subscription_id: uuid.UUID) -> None:
+    buffer.record("webhook_secret_rotated", f"subscription {subscription_id}")
+
+
+def webhook_disabled(buffer: AuditBuffer, *, subscription_id: uuid.UUID, failures: int) -> None:
+    """The notice to the admin: a subscription stopped after `failures` failed deliveries
+    in a row (listed with its `disabledAt` in `webhookSubscriptions`)."""
+    buffer.record("webhook_disabled", f"subscription {subscription_id} after {failures} failures")
+
+
 def processing_restricted(buffer: AuditBuffer, *, contact_id: uuid.UUID) -> None:
     buffer.record("processing_restricted", f"contact {contact_id}")
 

@@ -659,6 +659,23 @@ _TABLES: tuple[TableMap, ...] = (
         expires_at=meta(), used_at=meta(),
     ),
     _table(
+        "webhook_subscription", "Webhook subscriptions of installed partner apps",
+        "6", None, (Retention.PARTNER_APP,),
+        id=meta(), tenant_id=meta(), installation_id=meta(), url=meta(), event_types=meta(),
+        secret_sealed=meta("the signing secret: not personal data, sealed with the tenant's "
+                           "data key (it must be read back to sign)"),
+        created_by=meta(), consecutive_failures=meta(),
+        disabled_at=meta(), deleted_at=meta(), created_at=meta(), updated_at=meta(),
+    ),
+    _table(
+        "webhook_delivery", "Webhook deliveries: event, ids and status codes, no values",
+        "6", None, (Retention.PARTNER_APP,),
+        id=meta(), tenant_id=meta(), subscription_id=meta(), event_type=meta(),
+        subject_id=meta(), data=meta(), status=meta(), attempts=meta(),
+        last_status_code=meta(), last_error=meta(), delivered_at=meta(),
+        created_at=meta(), updated_at=meta(),
+    ),
+    _table(
         "retention_setting", "Each workspace's own retention periods (section 5)",
         "5", None, (Retention.SERVICE_RECORD,),
         id=meta(), tenant_id=meta(), rule=meta(), days=meta(), updated_by=meta(),

@@ -15,7 +15,8 @@ from models import ConsentEvent, ConsentState
 from models.base import utcnow
 from privacy import audit
 from privacy import consent as service
-from resolvers import erasure, validation
+from privacy.webhooks.events import EventType
+from resolvers import erasure, validation, webhooks
 from resolvers.contacts import load_contact_model, reload_contact
 from resolvers.rows import ContactRow
 
@@ -73,6 +74,7 @@ async def record(
     audit.CONSENT_EVENTS[record.status](
         ctx.audit, contact_id=contact.id, purpose=record.purpose, event_id=event.id
     )
+    await webhooks.contact_event(ctx, EventType.CONSENT_CHANGED, contact.id)
     return await reload_contact(ctx, contact.id)
 
 
@@ -80,6 +82,7 @@ async def restrict(ctx: RequestContext, contact_gid: str, reason: str | None) ->
     contact = await load_contact_model(ctx, contact_gid)
     await service.set_restriction(ctx.db, contact, True, reason, ctx.require_principal().user_id)
     audit.processing_restricted(ctx.audit, contact_id=contact.id)
+    await webhooks.contact_event(ctx, EventType.CONSENT_CHANGED, contact.id)
     return await reload_contact(ctx, contact.id)
 
 
@@ -104,6 +107,7 @@ async def lift_restriction(
         ctx.db, contact, False, text, ctx.require_principal().user_id, informed_at
     )
     audit.restriction_lifted(ctx.audit, contact_id=contact.id, informed_at=informed_at)
+    await webhooks.contact_event(ctx, EventType.CONSENT_CHANGED, contact.id)
     return await reload_contact(ctx, contact.id)
 
 

@@ -31,7 +31,9 @@ from privacy.decision import FieldPolicy, Verdict, caller_access
 from privacy.render import PiiSpec
 from privacy.suppression import ensure_not_suppressed
 from privacy.visibility import visible_subjects_clause
+from privacy.webhooks.events import EventType
 from resolvers import validation as v
+from resolvers import webhooks
 from resolvers.loaders import contact_select, contacts_with_state, loaders_of
 from resolvers.pagination import PageArgs, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
@@ -225,6 +227,7 @@ async def create_contact(
     )
     if contact.minor_flagged_at is not None:
         minors.minor_flagged(ctx.audit, contact_id=contact.id, source="date_of_birth")
+    await webhooks.contact_event(ctx, EventType.CONTACT_CREATED, contact.id)
     return await reload_contact(ctx, contact.id)
 
 
@@ -262,6 +265,10 @@ async def change_contact(ctx: RequestContext, contact: Contact, data: dict[str, 
             del values["minor_flagged_at"]
     await ctx.db.execute(update(Contact).where(col(Contact.id) == contact.id).values(**values))
     ctx.audit.record("contact_updated", f"contact {contact.id}: {','.join(sorted(values))}")
+    changed = [spec.policy.category.name for spec in map(declared_pii, data) if spec is not None]
+    await webhooks.contact_event(
+        ctx, EventType.CONTACT_UPDATED, contact.id, changedCategories=sorted(set(changed))
+    )
 
 
 async def update_contact(ctx: RequestContext, global_id: str, data: dict[str, Any]) -> ContactRow:

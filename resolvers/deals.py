@@ -28,7 +28,10 @@ from core.errors import bad_input
 from models import Deal
 from models.base import utcnow
 from models.deals import DEAL_STAGES
+from privacy.webhooks.events import EventType
 from resolvers import validation as v
+from resolvers import webhooks
+from resolvers.global_ids import encode_id
 from resolvers.pagination import Page, PageArgs, encode_cursor, fetch_page
 from resolvers.references import existing, member_user_id, optional_ref
 from resolvers.rows import DealRow
@@ -224,6 +227,11 @@ async def update_deal(ctx: RequestContext, global_id: str, data: dict[str, Any])
     values["updated_at"] = utcnow()
     await ctx.db.execute(update(Deal).where(col(Deal.id) == row.id).values(**values))
     ctx.audit.record("deal_updated", f"deal {row.id}: {','.join(sorted(values))}")
+    if values.get("stage") not in (None, row.stage):
+        await webhooks.emit(
+            ctx, EventType.DEAL_STAGE_CHANGED, None,
+            {"id": encode_id("Deal", row.id), "stage": values["stage"]},
+        )  # fmt: skip
     return await reload_deal(ctx, row.id)
 
 

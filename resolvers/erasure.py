@@ -34,6 +34,8 @@ from privacy.request_rules import (
     after_complete,
 )
 from privacy.suppression import lift
+from privacy.webhooks.events import EventType
+from resolvers import webhooks
 from resolvers.global_ids import encode_id, try_decode
 from resolvers.privacy_requests import TYPE_NAME as REQUEST_TYPE
 from resolvers.privacy_requests import _load as load_request
@@ -129,6 +131,7 @@ async def erase(
         audit.contact_erased(
             ctx.audit, contact_id=contact.id, erasure_id=erased.record.id, request_id=request_id
         )
+        await webhooks.contact_event(ctx, EventType.CONTACT_ERASED, contact.id)
     return erased
 
 

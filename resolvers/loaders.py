@@ -64,7 +64,11 @@ def contacts_with_state(
     ctx: RequestContext, result_rows: Sequence[Sequence[Any]]
 ) -> list[ContactRow]:
     """Rows of `contact_select()`: each contact with its (interned) subject state."""
-    interner = loaders_of(ctx).states
+    return contact_rows(loaders_of(ctx).states, result_rows)
+
+
+def contact_rows(interner: StateInterner, result_rows: Sequence[Sequence[Any]]) -> list[ContactRow]:
+    """`contacts_with_state` outside a request (a webhook's payload)."""
     width = len(ContactRow.NAMES)
     out = []
     for values in result_rows:

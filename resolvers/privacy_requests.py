@@ -56,7 +56,8 @@ from privacy.request_rules import (
     after_start,
     after_verify,
 )
-from resolvers import validation
+from privacy.webhooks.events import EventType
+from resolvers import validation, webhooks
 from resolvers.contacts import change_contact, personal_categories
 from resolvers.global_ids import encode_id, try_decode
 
@@ -461,6 +462,10 @@ async def complete(ctx: RequestContext, request: str, evidence: str) -> PrivacyR
     found.status = status.value
     found.completed_at = utcnow()
     audit.privacy_request_completed(ctx.audit, request_id=found.id)
+    await webhooks.emit(
+        ctx, EventType.REQUEST_COMPLETED, None,
+        {"id": encode_id(TYPE_NAME, found.id), "kind": found.kind},
+    )  # fmt: skip
     return await _save(ctx, found)
 
 

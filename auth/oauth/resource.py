@@ -6,9 +6,15 @@ it allows only the app's trusted documents. An uninstalled app, a revoked grant 
 member who left stop counting from the very next request; the app acts with the
 intersection of its scopes (token, grant and installation alike) and the user's role
 (auth/principal.py `Principal.for_app`).
+
+`principal_for_installation` is the same app with no token: the installation's scopes
+and the installing member's current role, the principal its webhooks are rendered for
+(privacy/webhooks/payloads.py), so a webhook carries nothing its GraphQL would not.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,3 +76,49 @@ async def principal_for_app(session: AsyncSession, credential: AppCredential) ->
         purpose=credential.purpose,
         trusted_documents=documents,
     )
+
+
+async def principal_for_installation(
+    session: AsyncSession, installation_id: uuid.UUID
+) -> Principal | None:
+    """The app of an active installation acting for the member who installed it, under
+    the installation's scopes; None when it is uninstalled, the app revoked, the member
+    gone, or no purpose is left to act under."""
+    from auth.principal import PurposeNotAllowed
+
+    row = (
+        await session.execute(
+            select(
+                col(Membership.role),
+                col(AppInstallation.scopes),
+                col(AppInstallation.installed_by),
+                col(AppInstallation.tenant_id),
+                col(OAuthClient.client_id),
+            )
+            .join(
+                AppInstallation,
+                (col(AppInstallation.installed_by) == Membership.user_id)
+                & (col(AppInstallation.tenant_id) == Membership.tenant_id),
+            )
+            .join(OAuthClient, col(OAuthClient.id) == AppInstallation.client_pk)
+            .where(
+                col(AppInstallation.id) == installation_id,
+                col(AppInstallation.revoked_at).is_(None),
+                col(OAuthClient.revoked_at).is_(None),
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    try:
+        return Principal.for_app(
+            row.installed_by,
+            row.tenant_id,
+            Role(row.role),
+            parse_scopes(row.scopes),
+            client_id=row.client_id,
+            installation_id=installation_id,
+            grant_id=None,
+        )
+    except PurposeNotAllowed:
+        return None

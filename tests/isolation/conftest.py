@@ -196,6 +196,8 @@ class Seeded:
     export_id: uuid.UUID
     hold_id: uuid.UUID
     installation_id: uuid.UUID
+    subscription_id: uuid.UUID
+    delivery_id: uuid.UUID
 
     @property
     def contact_id(self) -> uuid.UUID:
@@ -216,6 +218,7 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
     from models.invitations import Invitation
     from models.legal_holds import LegalHold
     from models.privacy_requests import PrivacyRequest
+    from models.webhooks import WebhookDelivery, WebhookSubscription
     from privacy.consent import ConsentRecord, append_consent
     from privacy.purposes import Purpose
 
@@ -310,6 +313,15 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
             client_pk=client.id, scopes="contacts:read", installed_by=owner
         )
         session.add(installation)
+        await session.flush()
+        subscription = WebhookSubscription(
+            installation_id=installation.id, url="https://93.184.215.14/hook",
+            event_types="contact.created", secret_sealed=b"matrix", created_by=owner,
+        )  # fmt: skip
+        session.add(subscription)
+        await session.flush()
+        delivery = WebhookDelivery(subscription_id=subscription.id, event_type="contact.created")
+        session.add(delivery)
         await session.commit()
         return Seeded(
             world.tenant_id,
@@ -322,6 +334,8 @@ async def seed_tenant(services: Services, world: TenantWorld, label: str) -> See
             export.id,
             hold.id,
             installation.id,
+            subscription.id,
+            delivery.id,
         )
 
 

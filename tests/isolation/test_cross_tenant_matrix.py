@@ -52,6 +52,8 @@ def global_ids(seeded: Seeded, world: TenantWorld) -> Ids:
         "export": encode_id("PrivacyExport", seeded.export_id),
         "hold": encode_id("LegalHold", seeded.hold_id),
         "installation": encode_id("AppInstallation", seeded.installation_id),
+        "subscription": encode_id("WebhookSubscription", seeded.subscription_id),
+        "delivery": encode_id("WebhookDelivery", seeded.delivery_id),
         "tenant": encode_id("Tenant", world.tenant_id),
         "raw_contact": str(seeded.contact_id),
     }
@@ -70,6 +72,8 @@ def never_existing_ids() -> Ids:
         "export": encode_id("PrivacyExport", uuid.uuid4()),
         "hold": encode_id("LegalHold", uuid.uuid4()),
         "installation": encode_id("AppInstallation", uuid.uuid4()),
+        "subscription": encode_id("WebhookSubscription", uuid.uuid4()),
+        "delivery": encode_id("WebhookDelivery", uuid.uuid4()),
         "tenant": encode_id("Tenant", uuid.uuid4()),
         "raw_contact": str(uuid.uuid4()),
     }
@@ -114,6 +118,11 @@ CONTACT_TREE = """
 """
 
 QUERIES = [
+    case(
+        "webhookDeliveries(subscription)",
+        "query($id: ID!) { webhookDeliveries(subscription: $id) { id status lastStatusCode } }",
+        one("subscription"),
+    ),
     case(
         "privacyExport(id)",
         "query($id: ID!) { privacyExport(id: $id) { id status progress } }",
@@ -294,6 +303,28 @@ MUTATIONS = [
             one("installation"),
         )
         for name in ("uninstallApp", "restrictAppToTrustedDocuments")
+    ),
+    case(
+        "subscribeWebhook",
+        'mutation($id: ID!) { subscribeWebhook(installation: $id, url: "https://93.184.215.14/h", '
+        'eventTypes: ["contact.created"]) { secret } }',
+        one("installation"),
+    ),
+    *(
+        case(
+            name,
+            f"mutation($id: ID!) {{ {name}(subscription: $id) {{ {fields} }} }}",
+            one("subscription"),
+        )
+        for name, fields in (
+            ("rotateWebhookSecret", "secret"),
+            ("deleteWebhookSubscription", "id url"),
+        )
+    ),
+    case(
+        "replayWebhookDelivery",
+        "mutation($id: ID!) { replayWebhookDelivery(delivery: $id) { id status } }",
+        one("delivery"),
     ),
     case(
         "startPrivacyExport",
