@@ -4,8 +4,8 @@ Tenant tables like the others: row-level security with the tenant policy of 0002
 PostgreSQL. Subscriptions are updated (failures, rotation, disabling) and soft-deleted;
 deliveries are updated as they are attempted; neither is deleted by the application.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 """
 
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from alembic import op
 
 import models.base
 
-revision = "0020"
-down_revision = "0019"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
