@@ -21,6 +21,11 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
+# The long suite: servers as subprocesses, SIGTERM under load (docs/SCALING.md).
+.PHONY: test-scale
+test-scale: $(STAMP)
+	$(BIN)/python -m pytest -q -m scale tests/scale
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 

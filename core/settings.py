@@ -524,12 +524,6 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _queue_needs_postgres(self) -> Settings:
-        if self.job_queue == "procrastinate" and not self.is_postgres:
-            raise ConfigurationError("LEDGERLINE_JOB_QUEUE=procrastinate needs PostgreSQL")
-        return self
-
-    @model_validator(mode="after")
     def _production_has_its_secrets(self) -> Settings:
         if self.is_production:
             given = {

@@ -364,6 +364,7 @@ class AuditSink:
         self._interval = interval
         self._pending: list[AuditRows] = []
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     @property
     def running(self) -> bool:
@@ -376,14 +377,16 @@ class AuditSink:
 
     def start(self) -> None:
         if not self.running:
+            self._stopping = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name="audit-sink")
 
     def submit(self, rows: AuditRows) -> None:
         self._pending.append(rows)
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
             await self.flush()
 
     async def flush(self) -> None:
@@ -408,10 +411,11 @@ class AuditSink:
             await self.flush()
 
     async def stop(self) -> None:
+        """Ask the writer to stop, let the batch it is writing finish (cancelling it
+        mid-write would lose that batch), then write what is left."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            await self._task
             self._task = None
         await self.drain()
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.background import spawn_after_commit
+from core.settings import ConfigurationError
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -55,6 +56,9 @@ def make_runner(services: Services) -> JobRunner:
 
     if services.settings.job_queue == "procrastinate":
         from core.jobs.queue import QueueRunner
+
+        if not services.settings.is_postgres:
+            raise ConfigurationError("LEDGERLINE_JOB_QUEUE=procrastinate needs PostgreSQL")
 
         return QueueRunner(services)
     from core.jobs.inprocess import InProcessRunner

@@ -202,6 +202,7 @@ SAMPLES = {
     "LEDGERLINE_ENV": "test",
     "LEDGERLINE_INTROSPECTION": "off",
     "LEDGERLINE_SMTP_TLS": "tls",
+    "LEDGERLINE_JOB_QUEUE": "procrastinate",
     "LEDGERLINE_RATE_LIMIT": "5/second",
     "LEDGERLINE_RATE_LIMIT_AUTH": "5/second",
     "LEDGERLINE_CORS_ORIGINS": "https://a.example, https://b.example",
