@@ -20,7 +20,6 @@ from auth.permissions import Role
 from models import Activity
 from resolvers.global_ids import decode_id, encode_id
 from tests.security.conftest import Demo
-from tests.security.test_erasure_residue import pg_demo  # noqa: F401 (fixture)
 
 READABLE = ("granted", "none")
 UNREADABLE = {
