@@ -163,6 +163,11 @@ QUERIES = [
     ),
     case("contact(raw uuid)", "query($id: ID!) { contact(id: $id) { id } }", one("raw_contact")),
     case("company(id)", "query($id: ID!) { company(id: $id) { id name address } }", one("company")),
+    case(
+        "explainAccess",
+        'query($id: ID!) { explainAccess(contact: $id, field: "email") { outcome reason } }',
+        one("contact"),
+    ),
     case("deal(id)", "query($id: ID!) { deal(id: $id) { id title amount } }", one("deal")),
     case(
         "activity(id)", "query($id: ID!) { activity(id: $id) { id subject body } }", one("activity")
