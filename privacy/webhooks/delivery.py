@@ -144,7 +144,7 @@ async def _attempt(
             return "skipped"
         principal = await principal_for_installation(session, subscription.installation_id)
         if principal is None:  # uninstalled: nothing more leaves for this app
-            delivery.status, delivery.last_error = "failed", "app not installed"
+            delivery.status, delivery.last_error = "failed", "the app may not read data here"
             await session.commit()
             return "failed"
         cipher = await services.keyring.cipher(session, tenant_id)

@@ -117,7 +117,7 @@ class Installed:
         await self.partner.services.background.wait()
 
 
-async def installed_app(partner: Partner, scope: str = "marketing:read") -> Installed:
+async def installed_app(partner: Partner, scope: str = "contacts:read") -> Installed:
     registered = await partner.register(scopes=tuple(scope.split()))
     app = partner.oauth(registered, scope)
     await install(partner, app)
