@@ -32,8 +32,8 @@ from schema.policy import POLICY_KEY, PiiSpec
 
 W1_FIELDS = (
     ("id", "id"), ("firstName", "first_name"), ("lastName", "last_name"), ("email", "email_enc"),
-    ("phone", "phone_enc"), ("jobTitle", "job_title"), ("city", "city"),
-    ("country", "country"), ("lifecycleStage", "lifecycle_stage"), ("source", "source"),
+    ("phone", "phone_enc"), ("jobTitle", "job_title_enc"), ("city", "city_enc"),
+    ("country", "country_enc"), ("lifecycleStage", "lifecycle_stage"), ("source", "source"),
     ("createdAt", "created_at"), ("updatedAt", "updated_at"),
 )  # fmt: skip
 W4_FIELDS = (("id", "id"), ("firstName", "first_name"), ("lastName", "last_name"),

@@ -87,12 +87,15 @@ class TwinCompany:
 class TwinContactRow:
     """A contact as a policy-free API would hold it: decrypted once, plain attributes."""
 
-    __slots__ = ("_row", "email", "phone")
+    __slots__ = ("_row", "email", "phone", "job_title", "city", "country")
 
     def __init__(self, row: Any, cipher: Any) -> None:
         self._row = row
         self.email = cipher.decrypt(row.email_enc)
         self.phone = cipher.decrypt(row.phone_enc)
+        self.job_title = cipher.decrypt(row.job_title_enc)
+        self.city = cipher.decrypt(row.city_enc)
+        self.country = cipher.decrypt(row.country_enc)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._row, name)

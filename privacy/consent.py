@@ -176,8 +176,8 @@ async def set_restriction(
 
 
 PERSONAL_COLUMNS = (
-    "first_name", "last_name", "email_enc", "email_bidx", "phone_enc", "job_title",
-    "address_enc", "city", "country", "date_of_birth_enc", "notes_enc", "source",
+    "first_name", "last_name", "email_enc", "email_bidx", "phone_enc", "job_title_enc",
+    "address_enc", "city_enc", "country_enc", "date_of_birth_enc", "notes_enc", "source",
 )  # fmt: skip
 ERASED_TEXT = "[erased]"
 """The shell value left in required or historical free text once its person is erased."""

@@ -329,8 +329,12 @@ def _table(
 
 
 # Reasons a personal-data column is plain text (issue 10 plans to encrypt more).
-SEARCH = "searched and sorted by the database (prefix search, ordering)"
-FILTER = "filtered by the database (country and city filters)"
+SEARCH = (
+    "searched by the database: `ContactFilter.search` matches text anywhere in the first or "
+    "last name (ILIKE), which ciphertext cannot serve and a blind index (equality only) "
+    "cannot either; blind-indexed n-grams would, at the cost of leaking letter statistics "
+    "and a larger index, a design not made yet (issue 10). Erasure and offboarding remove it"
+)
 SHOWN_TO_MEMBERS = "shown to the tenant's members in lists; issue 10 to encrypt"
 BIRTH_YEAR = "only the year, kept to show the 18+ rule held at sign-up (section 10)"
 BLIND_INDEX = "keyed hash (HMAC with the data key) for equality lookups; not reversible"
@@ -454,11 +458,11 @@ _TABLES: tuple[TableMap, ...] = (
         email_enc=enc(C.EMAIL, "email addresses"),
         email_bidx=plain(C.EMAIL, BLIND_INDEX, exported=False),
         phone_enc=enc(C.PHONE, "telephone numbers"),
-        job_title=plain(C.JOB, SEARCH, "job titles and employers"),
+        job_title_enc=enc(C.JOB, "job titles and employers"),
         company_id=meta(exported=True),
         address_enc=enc(C.POSTAL_ADDRESS, "postal addresses"),
-        city=plain(C.POSTAL_ADDRESS, FILTER, "postal addresses"),
-        country=plain(C.POSTAL_ADDRESS, FILTER, "postal addresses"),
+        city_enc=enc(C.POSTAL_ADDRESS, "postal addresses"),
+        country_enc=enc(C.POSTAL_ADDRESS, "postal addresses"),
         date_of_birth_enc=enc(C.DATE_OF_BIRTH, "dates of birth"),
         lifecycle_stage=meta("where each contact stands in the customer lifecycle",
                              exported=True),

@@ -178,13 +178,13 @@ async def contact_values(ctx: RequestContext, data: dict[str, Any]) -> dict[str,
     if "phone" in data:
         out["phone_enc"] = cipher.encrypt(phone)
     if "job_title" in data:
-        out["job_title"] = v.text(data["job_title"], "jobTitle", 150)
+        out["job_title_enc"] = cipher.encrypt(v.text(data["job_title"], "jobTitle", 150))
     if "address" in data:
         out["address_enc"] = cipher.encrypt(v.text(data["address"], "address", 500))
     if "city" in data:
-        out["city"] = v.text(data["city"], "city", 100)
+        out["city_enc"] = cipher.encrypt(v.text(data["city"], "city", 100))
     if "country" in data:
-        out["country"] = v.country(data["country"])
+        out["country_enc"] = cipher.encrypt(v.country(data["country"]))
     if "date_of_birth" in data:
         born: date | None = v.past_date(data["date_of_birth"], "dateOfBirth")
         out["date_of_birth_enc"] = cipher.encrypt(born.isoformat() if born else None)

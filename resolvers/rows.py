@@ -51,8 +51,8 @@ def _columns(model: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
 
 
 _CONTACT = (
-    "id", "tenant_id", "first_name", "last_name", "email_enc", "phone_enc", "job_title",
-    "company_id", "address_enc", "city", "country", "date_of_birth_enc", "lifecycle_stage",
+    "id", "tenant_id", "first_name", "last_name", "email_enc", "phone_enc", "job_title_enc",
+    "company_id", "address_enc", "city_enc", "country_enc", "date_of_birth_enc", "lifecycle_stage",
     "source", "owner_id", "notes_enc", "restricted", "erased_at", "created_at", "updated_at",
 )  # fmt: skip
 

@@ -108,12 +108,13 @@ async def seed_tenant(
                 "email_bidx": None if erased else cipher.blind_index(email),
                 "phone_enc": None if erased else cipher.encrypt(
                     f"+4420{rng.randint(70000000, 79999999)}"),
-                "job_title": None if erased else fake.job()[:150],
+                "job_title_enc": None if erased else cipher.encrypt(fake.job()[:150]),
                 "company_id": rng.choice(companies)["id"] if companies and rng.random() < 0.9
                 else None,
                 "address_enc": None if erased else cipher.encrypt(fake.street_address()),
-                "city": None if erased else fake.city()[:100],
-                "country": None if erased else rng.choice(["GB", "DE", "FR", "US", "NL"]),
+                "city_enc": None if erased else cipher.encrypt(fake.city()[:100]),
+                "country_enc": None if erased
+                else cipher.encrypt(rng.choice(["GB", "DE", "FR", "US", "NL"])),
                 "date_of_birth_enc": None if erased else cipher.encrypt(born.isoformat()),
                 "lifecycle_stage": rng.choice(LIFECYCLE_STAGES),
                 "source": rng.choice(["web_form", "import", "event", "referral", "api"]),

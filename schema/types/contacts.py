@@ -64,7 +64,7 @@ class Contact(Node):
         description="Phone number in E.164 form.",
     )  # fmt: skip
     job_title: str | None = pii_field(
-        category=C.JOB, permission=P.CONTACTS_READ_PII, source="job_title",
+        category=C.JOB, permission=P.CONTACTS_READ_PII, source="job_title_enc", decode="text",
         description="Job title.",
     )  # fmt: skip
     address: str | None = pii_field(
@@ -72,11 +72,13 @@ class Contact(Node):
         decode="text", description="Street address.",
     )  # fmt: skip
     city: str | None = pii_field(
-        category=C.POSTAL_ADDRESS, permission=P.CONTACTS_READ_PII, source="city",
+        category=C.POSTAL_ADDRESS, permission=P.CONTACTS_READ_PII, source="city_enc",
+        decode="text",
         description="City.",
     )  # fmt: skip
     country: str | None = pii_field(
-        category=C.POSTAL_ADDRESS, permission=P.CONTACTS_READ_PII, source="country",
+        category=C.POSTAL_ADDRESS, permission=P.CONTACTS_READ_PII, source="country_enc",
+        decode="text",
         description="ISO 3166-1 alpha-2 country code.",
     )  # fmt: skip
     date_of_birth: str | None = pii_field(

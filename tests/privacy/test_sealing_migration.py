@@ -1,5 +1,6 @@
-"""Migration 0021 encrypts the deal titles and activity subjects already stored
-(models/sealing.py; policy section 8, issue 10), on SQLite and PostgreSQL.
+"""Migrations 0021 and 0022 encrypt the deal titles, activity subjects and contacts'
+job titles, cities and countries already stored (models/sealing.py; policy section 8,
+issue 10), on SQLite and PostgreSQL.
 
 A database is migrated to 0020, given a tenant, its wrapped data key and plain rows,
 then migrated to head with the master keys: every value reads back through the tenant's
@@ -36,6 +37,7 @@ class Stored:
     data_key: bytes
     title: str
     subject: str
+    contact: tuple[str, str, str]
     deal: uuid.UUID
     activity: uuid.UUID
 
@@ -52,8 +54,12 @@ def plant(engine: sa.Engine) -> Stored:
     marker = f"cnry-{secrets.token_hex(6)}"
     data_key = new_data_key()
     tenant, deal, activity = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    stored = Stored(tenant, data_key, f"{marker} title", f"{marker} subject", deal, activity)
-    ids = {"t": _id(engine, tenant), "d": _id(engine, deal), "a": _id(engine, activity)}
+    contact = (f"{marker} job", f"{marker} city", "NZ")
+    stored = Stored(
+        tenant, data_key, f"{marker} title", f"{marker} subject", contact, deal, activity
+    )
+    ids = {"t": _id(engine, tenant), "d": _id(engine, deal), "a": _id(engine, activity),
+           "c": _id(engine, uuid.uuid4())}  # fmt: skip
     with engine.begin() as conn:
         conn.execute(
             sa.text("INSERT INTO tenant (id, name, slug, region, created_at) "
@@ -75,17 +81,27 @@ def plant(engine: sa.Engine) -> Stored:
                     "created_at, updated_at) VALUES (:a, :t, 'note', :v, false, :d, :w, :w)"),
             {**ids, "v": stored.subject, "w": WHEN},
         )  # fmt: skip
+        conn.execute(
+            sa.text("INSERT INTO contact (id, tenant_id, job_title, city, country, "
+                    "lifecycle_stage, restricted, created_at, updated_at) "
+                    "VALUES (:c, :t, :j, :city, :n, 'lead', false, :w, :w)"),
+            {**ids, "j": contact[0], "city": contact[1], "n": contact[2], "w": WHEN},
+        )  # fmt: skip
     return stored
 
 
-def sealed(engine: sa.Engine, stored: Stored) -> tuple[bytes, bytes]:
+def sealed(engine: sa.Engine, stored: Stored) -> tuple[list[bytes], list[bytes]]:
+    """(title, subject), (job title, city, country) as stored after the migration."""
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, false)"),
                          {"t": str(stored.tenant)})  # fmt: skip
         title = conn.execute(sa.text("SELECT title_enc FROM deal")).scalar_one()
         subject = conn.execute(sa.text("SELECT subject_enc FROM activity")).scalar_one()
-    return bytes(title), bytes(subject)
+        contact = conn.execute(
+            sa.text("SELECT job_title_enc, city_enc, country_enc FROM contact")
+        ).one()
+    return [bytes(title), bytes(subject)], [bytes(v) for v in contact]
 
 
 def columns(engine: sa.Engine, table: str) -> set[str]:
@@ -95,11 +111,13 @@ def columns(engine: sa.Engine, table: str) -> set[str]:
 def assert_sealed_by_migration(url: str, engine: sa.Engine) -> None:
     stored = plant(engine)
     upgrade_sync(url, master_keys=MASTER)
-    title, subject = sealed(engine, stored)
+    texts, contact = sealed(engine, stored)
     cipher = stored.cipher()
-    assert (cipher.decrypt(title), cipher.decrypt(subject)) == (stored.title, stored.subject)
+    assert [cipher.decrypt(v) for v in texts] == [stored.title, stored.subject]
+    assert tuple(cipher.decrypt(v) for v in contact) == stored.contact
     assert "title" not in columns(engine, "deal")
     assert "subject" not in columns(engine, "activity")
+    assert {"job_title", "city", "country"}.isdisjoint(columns(engine, "contact"))
 
 
 # -- SQLite ----------------------------------------------------------------------------
@@ -128,7 +146,7 @@ def test_sqlite_migration_leaves_no_plain_value_in_the_file(sqlite_0020):
     with closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     content = b"".join(p.read_bytes() for p in path.parent.glob(f"{path.name}*"))
-    assert stored.title.split()[0].encode() not in content
+    assert stored.title.split()[0].encode() not in content  # the marker of every value
 
 
 def test_migration_without_the_master_keys_refuses_and_changes_nothing(sqlite_0020):

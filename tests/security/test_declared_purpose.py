@@ -152,8 +152,9 @@ async def test_an_undeclarable_purpose_is_refused_before_anything_executes(demo:
         ]
     }
     async with demo.services.db.session(demo.tenants["acme"].tenant_id) as session:
+        cipher = await demo.services.keyring.cipher(session, demo.tenants["acme"].tenant_id)
         row = await session.get(Contact, decode_id(contact)[1])
-        assert row is not None and row.job_title != "Changed"
+        assert row is not None and cipher.decrypt(row.job_title_enc) != "Changed"
     await demo.services.extras["audit_sink"].drain()
     assert [await count(demo, m) for m in (AuditEvent, AuditSubject, UsageEvent)] == before
 

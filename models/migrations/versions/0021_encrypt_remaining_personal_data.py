@@ -17,11 +17,7 @@ Revision ID: 0021
 Revises: 0020
 """
 
-import sqlalchemy as sa
-import sqlmodel
-from alembic import op
-
-from models.sealing import Move, ciphers_for, seal_existing
+from models.sealing import Move, encrypt_columns
 
 revision = "0021"
 down_revision = "0020"
@@ -35,20 +31,7 @@ MOVES = (
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    ciphers = ciphers_for(bind, op.get_context().config.attributes.get("master_keys"), MOVES)
-    if bind.dialect.name == "sqlite":
-        op.execute("PRAGMA secure_delete = ON")
-    for move in MOVES:
-        with op.batch_alter_table(move.table) as batch:
-            batch.add_column(sa.Column(move.sealed, sa.LargeBinary(), nullable=True))
-            batch.alter_column(
-                move.plain, existing_type=sqlmodel.sql.sqltypes.AutoString(), nullable=True
-            )
-    seal_existing(bind, ciphers, MOVES)
-    for move in MOVES:
-        with op.batch_alter_table(move.table) as batch:
-            batch.drop_column(move.plain)
+    encrypt_columns(MOVES)
 
 
 def downgrade() -> None:

@@ -97,7 +97,7 @@ async def plant(services: Services, world: TenantWorld) -> Planted:
         person = Contact(
             tenant_id=tid, first_name=own["first"], last_name=own["last"],
             email_enc=cipher.encrypt(own["email"]), email_bidx=cipher.blind_index(own["email"]),
-            job_title=own["job"], notes_enc=cipher.encrypt(own["notes"]),
+            job_title_enc=cipher.encrypt(own["job"]), notes_enc=cipher.encrypt(own["notes"]),
         )  # fmt: skip
         other = Contact(
             tenant_id=tid, first_name=foreign["first"], last_name=foreign["last"],
