@@ -1,4 +1,4 @@
-"""Migrations 0021 and 0022 encrypt the deal titles, activity subjects and contacts'
+"""Migrations 0021 and 0023 encrypt the deal titles, activity subjects and contacts'
 job titles, cities and countries already stored (models/sealing.py; policy section 8,
 issue 10), on SQLite and PostgreSQL.
 

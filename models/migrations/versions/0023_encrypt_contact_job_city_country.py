@@ -9,14 +9,14 @@ values are encrypted as in 0021 (models/sealing.py, master keys from `ledgerline
 migrate`; refused before any change without them); the names stay plain (see the data
 map: substring search).
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 
 from models.sealing import Move, encrypt_columns
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
