@@ -464,23 +464,23 @@ class Settings(BaseSettings):
     webhook_allow_loopback: Flag = Field(
         False,
         validation_alias="LEDGERLINE_WEBHOOK_ALLOW_LOOPBACK",
-        description="deliver webhooks to http(s) receivers on 127.0.0.1 (development and "
-        "tests only; refused in production)",
+        description="deliver webhooks to receivers on 127.0.0.1 (plain http allowed there): "
+        "development and tests only, ignored in production",
     )
     webhook_max_attempts: Positive = Field(
         5,
         validation_alias="LEDGERLINE_WEBHOOK_MAX_ATTEMPTS",
-        description="attempts per webhook delivery (exponential backoff with jitter)",
+        description="attempts per webhook delivery",
     )
-    webhook_backoff_s: float = Field(
-        1.0,
-        validation_alias="LEDGERLINE_WEBHOOK_BACKOFF_S",
-        description="first retry delay of a webhook delivery, doubled per attempt",
+    webhook_backoff_ms: Positive = Field(
+        1000,
+        validation_alias="LEDGERLINE_WEBHOOK_BACKOFF_MS",
+        description="first retry delay of a webhook delivery, doubled per attempt, with jitter",
     )
     webhook_disable_after: Positive = Field(
         20,
         validation_alias="LEDGERLINE_WEBHOOK_DISABLE_AFTER",
-        description="consecutive failed deliveries after which a subscription is disabled",
+        description="consecutive failed deliveries after which a webhook subscription is disabled",
     )
     export_retention_days: Positive = Field(
         7,

@@ -101,7 +101,7 @@ def schedule(
 
 def backoff_s(services: Services, attempt: int) -> float:
     """Exponential backoff with jitter: between half and all of base * 2^(attempt-1)."""
-    ceiling = services.settings.webhook_backoff_s * 2 ** (attempt - 1)
+    ceiling = services.settings.webhook_backoff_ms / 1000 * 2 ** (attempt - 1)
     return random.uniform(ceiling / 2, ceiling)
 
 

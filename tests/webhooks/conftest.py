@@ -88,7 +88,7 @@ def partner_settings(settings: Settings) -> Settings:
             "rate_limit_default": "100000/minute",
             "app_url": "https://testserver",
             "webhook_allow_loopback": True,
-            "webhook_backoff_s": 0.01,
+            "webhook_backoff_ms": 10,
             "webhook_max_attempts": 3,
             "webhook_disable_after": 2,
         }
