@@ -41,7 +41,7 @@ from models import Company
 from privacy.categories import DataCategory as C
 from resolvers.global_ids import encode_id
 from server.execution import execute_operation
-from tests.support.backends import backend, pg_database, store  # noqa: F401  (fixtures)
+from tests.support.backends import backend, pg_backend_database, store  # noqa: F401  (fixtures)
 from tests.support.world import Runner, TenantWorld, make_tenant
 
 DB_NAME = "ledgerline.db"

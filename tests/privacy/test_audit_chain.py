@@ -56,7 +56,7 @@ def owner_sql(backend: Settings, request: pytest.FixtureRequest) -> OwnerSql:
                 conn.execute(statement)
 
         return sqlite_owner
-    database, _ = request.getfixturevalue("pg_database")
+    database, _ = request.getfixturevalue("pg_backend_database")
     return lambda statement: database.owner().execute(statement)  # type: ignore[arg-type]
 
 

@@ -16,7 +16,7 @@ from tests.support.postgres import PostgresDatabase, create_database
 
 
 @pytest.fixture(scope="module")
-def pg_database() -> Iterator[tuple[PostgresDatabase, dict[str, Any]]]:
+def pg_backend_database() -> Iterator[tuple[PostgresDatabase, dict[str, Any]]]:
     """The module's PostgreSQL database, with the master keys of its first test (the
     platform key is wrapped by them; later tests reuse them)."""
     database = create_database()
@@ -30,7 +30,7 @@ def pg_database() -> Iterator[tuple[PostgresDatabase, dict[str, Any]]]:
 def backend(request: pytest.FixtureRequest, settings: Settings) -> Settings:
     if request.param == "sqlite":
         return settings
-    database, shared = request.getfixturevalue("pg_database")
+    database, shared = request.getfixturevalue("pg_backend_database")
     keys = shared.setdefault("master_keys", settings.master_keys)
     return settings.model_copy(
         update={"database_url": database.owner_url, "app_database_url": "", "master_keys": keys}
