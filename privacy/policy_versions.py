@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models.accounts import PolicyAcceptance, PolicyVersion
+from models.accounts import PolicyAcceptance, PolicyVersion, User
 from models.base import utcnow
 from privacy.audit import AuditBuffer
 from privacy.purposes import PURPOSES, Purpose
@@ -126,6 +126,8 @@ class PolicyNotices:
         if latest is not None and latest >= current.version:
             self._up_to_date[user_id] = latest
             return None
+        if latest is None and await session.get(User, user_id) is None:
+            return None  # the account was deleted by this very request: no one to tell
         return current
 
 

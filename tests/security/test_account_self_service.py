@@ -298,6 +298,12 @@ async def test_the_last_owner_cannot_delete_their_account(demo: Demo) -> None:
     assert await user_by_id(demo, demo.tenants["acme"].users[Role.OWNER]) is not None
 
 
+async def test_the_answer_to_deleting_an_account_carries_no_policy_notice(demo: Demo) -> None:
+    headers = await demo.headers("acme", Role.SALES)
+    answer = await demo.gql(DELETE, {"p": DEMO_PASSWORD}, headers)
+    assert answer == {"data": {"deleteMyAccount": {"ok": True, "membershipsEnded": 1}}}
+
+
 async def test_deleting_erases_the_account_and_ends_its_sessions(demo: Demo) -> None:
     user_id = demo.tenants["acme"].users[Role.SALES]
     address = demo.email("acme", Role.SALES)
