@@ -1,5 +1,10 @@
 """Legal holds block every deletion path (policy sections 5 and 9; issues 10 and 11).
 
+An open request whose answer needs the data (access, portability, rectification,
+restriction) protects the data it covers the same way until it completes: deleting what
+a person asked to see, correct or keep would defeat the request. It is answered as a
+hold (LEGAL_HOLD) whose reason says so and whose id is the request's.
+
 One question, asked by each path before it deletes: is there an active hold on the
 tenant, on this contact, or on this company? The purge asks once per run for the whole
 set (`active_holds`) and skips what is covered; single deletions call `ensure_no_hold`,
@@ -19,6 +24,18 @@ from sqlmodel import col
 
 from core.errors import AppError, Code
 from models.legal_holds import LegalHold
+from models.privacy_requests import PrivacyRequest
+from privacy.request_rules import OPEN, RequestKind
+
+PROTECTING_KINDS = tuple(
+    kind.value
+    for kind in (
+        RequestKind.ACCESS, RequestKind.PORTABILITY, RequestKind.RECTIFICATION,
+        RequestKind.RESTRICTION,
+    )
+)  # fmt: skip
+OPEN_STATUSES = tuple(sorted(status.value for status in OPEN))
+REQUEST_REASON = "an open privacy request about this person needs the data until it completes"
 
 
 @dataclass(frozen=True)
@@ -47,10 +64,36 @@ async def active_holds(session: AsyncSession) -> ActiveHolds:
             )
         )
     ).all()
+    protected = await _open_access_requests(session)
     return ActiveHolds(
         whole_tenant=any(c is None and k is None for c, k in rows),
-        contact_ids=frozenset(c for c, _ in rows if c is not None),
+        contact_ids=frozenset(c for c, _ in rows if c is not None)
+        | frozenset(r.contact_id for r in protected if r.contact_id is not None),
         company_ids=frozenset(k for _, k in rows if k is not None),
+    )
+
+
+async def _open_access_requests(
+    session: AsyncSession, contact_ids: Iterable[uuid.UUID] | None = None
+) -> list[PrivacyRequest]:
+    query = select(PrivacyRequest).where(
+        col(PrivacyRequest.kind).in_(PROTECTING_KINDS),
+        col(PrivacyRequest.status).in_(OPEN_STATUSES),
+        col(PrivacyRequest.contact_id).is_not(None),
+    )
+    if contact_ids is not None:
+        query = query.where(col(PrivacyRequest.contact_id).in_(list(contact_ids)))
+    return list((await session.execute(query)).scalars())
+
+
+def _as_hold(request: PrivacyRequest) -> LegalHold:
+    """The open request, in the shape every deletion path already answers (not stored)."""
+    return LegalHold(
+        id=request.id,
+        tenant_id=request.tenant_id,
+        contact_id=request.contact_id,
+        reason=REQUEST_REASON,
+        reference="privacy request",
     )
 
 
@@ -69,7 +112,8 @@ async def blocking_hold(
             return hold
         if hold.contact_id in contacts or hold.company_id in companies:
             return hold
-    return None
+    protecting = await _open_access_requests(session, contacts) if contacts else []
+    return _as_hold(protecting[0]) if protecting else None
 
 
 def hold_error(hold: LegalHold) -> AppError:

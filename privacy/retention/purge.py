@@ -7,8 +7,8 @@ action outside the database, writes one audit event per rule that removed someth
 and finishes its `retention_run` record with the counts.
 
 Holds: a tenant under a tenant-wide hold is skipped whole; otherwise each step leaves
-out what a hold on a contact or company covers, and the CRM steps also what an open,
-verified privacy request is about (it protects the data it covers until it completes).
+out what a hold on a contact or company covers, and what an open request that needs the
+data is about (privacy/holds.py: it protects the data until it completes).
 Everything runs in tenant-scoped sessions, so on PostgreSQL under the application's
 role and row-level security.
 """
@@ -22,19 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.services import Services
-from models import PrivacyRequest, Tenant
+from models import Tenant
 from models.base import utcnow
 from models.retention import RetentionRun
 from privacy.audit import AuditBuffer, retention_purged
-from privacy.holds import ActiveHolds, active_holds
-from privacy.request_rules import OPEN, Verification
+from privacy.holds import active_holds
 from privacy.retention.rules import tenant_rules
-from privacy.retention.steps import STEPS, IdStep, Pass, Step
-from privacy.retention.trash import TRASHABLE
+from privacy.retention.steps import STEPS, Pass
 
 Progress = Callable[[str, str, int], None]
 """(tenant slug, step label, rows just handled)."""
@@ -70,22 +67,6 @@ async def tenants(services: Services, slug: str | None = None) -> list[tuple[uui
         return [(tenant_id, slug) for tenant_id, slug in await session.execute(stmt)]
 
 
-async def _protected(session: AsyncSession, holds: ActiveHolds) -> ActiveHolds:
-    """The holds, plus the people an open, verified privacy request is about."""
-    open_requests = select(col(PrivacyRequest.contact_id)).where(
-        col(PrivacyRequest.contact_id).is_not(None),
-        col(PrivacyRequest.status).in_([s.value for s in OPEN]),
-        col(PrivacyRequest.verification) == Verification.VERIFIED.value,
-    )
-    people = {c for c in (await session.execute(open_requests)).scalars() if c is not None}
-    return ActiveHolds(holds.whole_tenant, holds.contact_ids | people, holds.company_ids)
-
-
-def _holds_for(step: Step, holds: ActiveHolds, protected: ActiveHolds) -> ActiveHolds:
-    crm = isinstance(step, IdStep) and step.model in TRASHABLE.values()
-    return protected if crm else holds
-
-
 async def purge_tenant(
     services: Services,
     tenant_id: uuid.UUID,
@@ -103,7 +84,6 @@ async def purge_tenant(
     async with db.session(tenant_id) as session:
         periods = await tenant_rules(session)
         holds = await active_holds(session)
-        protected = await _protected(session, holds)
         run = RetentionRun(tenant_id=tenant_id, started_at=now, dry_run=dry_run, trigger=trigger)
         session.add(run)
         await session.commit()
@@ -113,7 +93,7 @@ async def purge_tenant(
         period = periods[step.rule.name].period
         if period is None:
             continue
-        cutoff, step_holds = now - period, _holds_for(step, holds, protected)
+        cutoff, step_holds = now - period, holds
         done = 0
         while True:
             async with db.session(tenant_id) as session:

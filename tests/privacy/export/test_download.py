@@ -18,7 +18,7 @@ from models import AuditEvent, PrivacyExport
 from privacy.export.links import LinkClaims, download_path
 from privacy.export.storage import purge_expired_exports
 from resolvers.global_ids import decode_id, encode_id
-from tests.privacy.export.conftest import Planted, built_export, download
+from tests.privacy.export.conftest import Planted, built_export, download, run_ok
 from tests.support.world import Runner, TenantWorld
 
 
@@ -118,6 +118,10 @@ async def test_the_purge_deletes_expired_files_and_marks_their_rows(
 
 
 ERASE = 'mutation($c: ID!) { eraseContact(contact: $c, reason: "art. 17") { contact { id } } }'
+COMPLETE = (
+    'mutation($r: ID!) { completePrivacyRequest(request: $r, evidence: "package sent") '
+    "{ request { id } } }"
+)
 
 
 async def test_erasing_the_person_deletes_their_export_packages(
@@ -126,6 +130,7 @@ async def test_erasing_the_person_deletes_their_export_packages(
     export = await built_export(services, runner, tenant_a, planted.request_gid)
     built = await row(services, tenant_a, export["id"])
     assert built.file_path is not None
+    await run_ok(runner, tenant_a, COMPLETE, r=planted.request_gid)  # it protected the data
     erased = await runner(
         tenant_a.principal(Role.OWNER), ERASE, {"c": encode_id("Contact", planted.person)}
     )
