@@ -119,14 +119,21 @@ async def _finish(
         found.sha256 = hashlib.sha256(body).hexdigest()
         found.finished_at, found.updated_at = now, now
         found.expires_at = now + retention(services)
-        await buffer.flush_public(
-            session,
-            export.tenant_id,
-            chain_key=services.settings.audit_key,
-            actor_id=export.requested_by,
-            actor_type="job",
-        )
+        await _audit_as_job(services, session, buffer, export)
         await session.commit()
+
+
+async def _audit_as_job(
+    services: Services, session: AsyncSession, buffer: AuditBuffer, export: PrivacyExport
+) -> None:
+    """The build's audit events, in the tenant's chain, by the job for its requester."""
+    await buffer.flush_public(
+        session,
+        export.tenant_id,
+        chain_key=services.settings.audit_key,
+        actor_id=export.requested_by,
+        actor_type="job",
+    )
 
 
 async def _fail(services: Services, export: PrivacyExport, reason: str) -> None:
@@ -137,13 +144,7 @@ async def _fail(services: Services, export: PrivacyExport, reason: str) -> None:
         if found is not None:
             found.status, found.error = "failed", reason
             found.finished_at = found.updated_at = utcnow()
-            await buffer.flush_public(
-                session,
-                export.tenant_id,
-                chain_key=services.settings.audit_key,
-                actor_id=export.requested_by,
-                actor_type="job",
-            )
+            await _audit_as_job(services, session, buffer, export)
             await session.commit()
 
 

@@ -119,6 +119,23 @@ async def deliver(
     return "failed"
 
 
+async def _with_subscription(
+    session: AsyncSession, delivery_id: uuid.UUID
+) -> tuple[WebhookDelivery, WebhookSubscription] | None:
+    """The delivery and its subscription, or None once the delivery is gone."""
+    row = (
+        await session.execute(
+            select(WebhookDelivery, WebhookSubscription)
+            .join(
+                WebhookSubscription,
+                col(WebhookSubscription.id) == WebhookDelivery.subscription_id,
+            )
+            .where(col(WebhookDelivery.id) == delivery_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def _attempt(
     services: Services,
     view: ContactView,
@@ -127,16 +144,7 @@ async def _attempt(
     attempt: int,
 ) -> str:
     async with services.db.session(tenant_id) as session:
-        found = (
-            await session.execute(
-                select(WebhookDelivery, WebhookSubscription)
-                .join(
-                    WebhookSubscription,
-                    col(WebhookSubscription.id) == WebhookDelivery.subscription_id,
-                )
-                .where(col(WebhookDelivery.id) == delivery_id)
-            )
-        ).first()
+        found = await _with_subscription(session, delivery_id)
         if found is None:
             return "gone"
         delivery, subscription = found
@@ -195,16 +203,7 @@ async def _give_up(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.U
     """The delivery failed for good: count it, and disable the subscription after too
     many in a row (audited: the admin's notice)."""
     async with services.db.session(tenant_id) as session:
-        found = (
-            await session.execute(
-                select(WebhookDelivery, WebhookSubscription)
-                .join(
-                    WebhookSubscription,
-                    col(WebhookSubscription.id) == WebhookDelivery.subscription_id,
-                )
-                .where(col(WebhookDelivery.id) == delivery_id)
-            )
-        ).first()
+        found = await _with_subscription(session, delivery_id)
         if found is None:
             return
         delivery, subscription = found
