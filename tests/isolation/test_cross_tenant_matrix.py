@@ -149,11 +149,6 @@ QUERIES = [
         one("privacy_request"),
     ),
     case(
-        "explainAccess(contact)",
-        'query($id: ID!) { explainAccess(contact: $id, field: "email") { outcome } }',
-        one("contact"),
-    ),
-    case(
         "contact(id)", "query($id: ID!) { contact(id: $id) { id firstName email } }", one("contact")
     ),
     case(
@@ -286,20 +281,6 @@ MUTATIONS = [
         "releaseLegalHold",
         "mutation($id: ID!) { releaseLegalHold(hold: $id) { hold { id } } }",
         one("hold"),
-    ),
-    *(
-        case(
-            name,
-            f"mutation($id: ID!) {{ {name}(contact: $id) {{ contact {{ id }} }} }}",
-            one("contact"),
-        )
-        for name in ("reportMinor", "deleteMinorData")
-    ),
-    *(
-        case(
-            name, f"mutation($id: ID!) {{ {name}(user: $id) {{ member {{ id }} }} }}", one("member")
-        )
-        for name in ("reportMinorAccount", "resolveMinorReport")
     ),
     *(
         case(
